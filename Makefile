@@ -1,0 +1,49 @@
+# Two commands for users: `make run` (dashboard on the embedded data) and `make test` (whole test suite).
+# Each installs what is missing first; the virtual environment lives in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+PORT ?= 8501
+
+.PHONY: run test install install-dev system assets data bench clean
+
+run: install assets
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
+
+test: install-dev system assets
+	$(BIN)/pytest
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+# Stamps record which lock file the environment was installed from.
+$(VENV)/.runtime: requirements.lock pyproject.toml | $(BIN)/uv
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock -e .
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/uv
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.lock -e .
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Debian packages the tests need (Chromium for browser tests and chart images); only as root.
+system:
+	@bash scripts/system_packages.sh
+
+# Map assets (Leaflet…) from the npm registry, served by the app: no CDN at run time.
+assets:
+	@bash scripts/install_assets.sh
+
+# Rebuild data/ from the raw public files of ../shared/data.
+data: install
+	$(BIN)/python -m diagnostics.build
+
+bench: install-dev
+	$(BIN)/python -m diagnostics.bench
+
+clean:
+	rm -rf $(VENV) static/vendor node_modules .pytest_cache

@@ -1,0 +1,1 @@
+"""Diagnostic territorial des lieux d'inclusion numérique."""

@@ -1,0 +1,130 @@
+"""A territory's places from the source the user picked, with the fallbacks the users are promised.
+
+`charger_lieux` returns the places of the territory *and* of its neighbours within a buffer (distances
+to the nearest place must see across the border); `dans_territoire` tells them apart.
+Fallback order for online sources: the source itself → its last good cache (handled by the source)
+→ the embedded snapshot, each time saying so in `SourceInfo.message`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import territories
+from .paths import DATA_DIR
+from .sources.base import Lieux, SourceIndisponible, SourceInfo
+from .standard.fields import CODE_COMMUNE, to_places_frame
+
+SNAPSHOT_FILE = "lieux.parquet"
+SNAPSHOT_LABEL = "Instantané embarqué (fichiers publics 2022–2024, partiel)"
+SNAPSHOT_NOTE = (
+    "Instantané partiel et daté (2022–2024) : pour les données actuelles, choisissez la source « API nationale »."
+)
+SOURCES = ("embarque", "api", "dataspace")
+BUFFER_KM = 30.0
+
+Progress = Callable[[int, int | None, str], None]
+
+
+@lru_cache(maxsize=1)
+def _snapshot() -> gpd.GeoDataFrame:
+    path = DATA_DIR / SNAPSHOT_FILE
+    if not path.exists():
+        raise SourceIndisponible(
+            f"L'instantané embarqué est introuvable ({path}) : reprenez une copie complète du dépôt ou lancez `make data`."
+        )
+    return to_places_frame(pd.read_parquet(path))
+
+
+def snapshot_date() -> str:
+    """The most recent `date_maj` in the snapshot (the data are no fresher than that)."""
+    dates = _snapshot()["date_maj"]
+    dates = dates[dates.str.match(r"^\d{4}-\d{2}-\d{2}$")]
+    return str(dates.max()) if len(dates) else ""
+
+
+def _communes_perimetre(territoire, buffer_km: float) -> set[str]:
+    codes = set(territoire.codes_communes)
+    if territoire.niveau != "france" and buffer_km > 0:
+        codes.update(territories.buffer_communes(territoire, buffer_km))
+    return codes
+
+
+def _restrict(lieux: gpd.GeoDataFrame, territoire, buffer_km: float) -> gpd.GeoDataFrame:
+    if territoire.niveau == "france":
+        return lieux
+    codes = _communes_perimetre(territoire, buffer_km)
+    return lieux[lieux[CODE_COMMUNE].isin(codes)].reset_index(drop=True)
+
+
+def lieux_embarques(territoire, buffer_km: float = BUFFER_KM) -> Lieux:
+    lieux = _restrict(_snapshot(), territoire, buffer_km)
+    info = SourceInfo(nom="embarque", libelle=SNAPSHOT_LABEL, date=snapshot_date(), message=SNAPSHOT_NOTE)
+    return Lieux(lieux=lieux, source=info)
+
+
+def charger_lieux(
+    territoire,
+    source: str = "embarque",
+    *,
+    api_url: str | None = None,
+    token: str | None = None,
+    buffer_km: float = BUFFER_KM,
+    progress: Progress | None = None,
+    repli_embarque: bool = True,
+) -> Lieux:
+    """Places of `territoire` and its neighbours within `buffer_km`, from `source`.
+
+    `source` is "embarque", "api", "dataspace" or the path of a local file. When an online source
+    fails and has no good cache, the embedded snapshot is served and the message says so, unless
+    `repli_embarque` is False (the CLI: a file asked from the API must not silently hold old data).
+    """
+    if source == "embarque":
+        return lieux_embarques(territoire, buffer_km)
+    if source in ("api", "dataspace"):
+        try:
+            resultat = _charger_en_ligne(territoire, source, api_url=api_url, token=token, buffer_km=buffer_km, progress=progress)
+        except SourceIndisponible as exc:
+            if not repli_embarque:
+                raise
+            repli = lieux_embarques(territoire, buffer_km)
+            info = SourceInfo(
+                nom="embarque",
+                libelle=SNAPSHOT_LABEL,
+                date=repli.source.date,
+                repli=True,
+                message=f"{exc} Affichage de l'instantané embarqué à la place. {SNAPSHOT_NOTE}",
+            )
+            return Lieux(lieux=repli.lieux, source=info, rapport=repli.rapport)
+        resultat.lieux = _restrict(resultat.lieux, territoire, buffer_km)
+        return resultat
+    from .sources.fichier import charger_fichier
+
+    path = Path(source)
+    if not path.exists():
+        raise SourceIndisponible(
+            f"Source inconnue ou fichier introuvable : « {source} ». Choisissez embarque, api, dataspace ou le chemin d'un fichier."
+        )
+    return charger_fichier(path)
+
+
+def _charger_en_ligne(territoire, source, *, api_url, token, buffer_km, progress) -> Lieux:
+    extra = sorted(_communes_perimetre(territoire, buffer_km) - set(territoire.codes_communes))
+    if source == "api":
+        from .sources import api
+
+        return api.fetch_places(territoire, extra_communes=extra, base_url=api_url, progress=progress)
+    from .sources import dataspace
+
+    return dataspace.fetch_places(territoire, extra_communes=extra, token=token, base_url=api_url, progress=progress)
+
+
+def dans_territoire(lieux: gpd.GeoDataFrame, territoire) -> pd.Series:
+    """True for places located in the territory itself (not a neighbour within the buffer)."""
+    if territoire.niveau == "france":
+        return pd.Series(True, index=lieux.index)
+    return lieux[CODE_COMMUNE].isin(set(territoire.codes_communes))

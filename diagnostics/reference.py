@@ -1,0 +1,64 @@
+"""Cached loaders for the committed reference data in `data/` (geography 2026, passage table, IFN).
+
+Each loader reads its file once per process; callers must not mutate the returned frames.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import geopandas as gpd
+import pandas as pd
+
+from .paths import DATA_DIR
+
+
+class DonneesManquantes(RuntimeError):
+    """A reference file is missing from data/ (the repository is incomplete)."""
+
+
+def _path(name: str):
+    path = DATA_DIR / name
+    if not path.exists():
+        raise DonneesManquantes(
+            f"Fichier de référence introuvable : {path}. Le dossier data/ est incomplet ; "
+            "reprenez une copie complète du dépôt ou lancez `make data`."
+        )
+    return path
+
+
+@lru_cache(maxsize=1)
+def communes() -> gpd.GeoDataFrame:
+    """The 34,875 communes of 2026 (metro + DROM): code, nom, dep, reg, epci, population, pos_lon/pos_lat…"""
+    return gpd.read_parquet(_path("communes.parquet"))
+
+
+@lru_cache(maxsize=1)
+def epci() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(_path("epci.parquet"))
+
+
+@lru_cache(maxsize=1)
+def departements() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(_path("departements.parquet"))
+
+
+@lru_cache(maxsize=1)
+def regions() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(_path("regions.parquet"))
+
+
+@lru_cache(maxsize=1)
+def passage() -> pd.DataFrame:
+    """Any known commune code (old, délégué, associé, arrondissement) → 2026 code; `prefere` breaks ties."""
+    return pd.read_parquet(_path("communes_passage.parquet"))
+
+
+@lru_cache(maxsize=1)
+def ifn_communes() -> pd.DataFrame:
+    """Indice de fragilité numérique per 2026 commune (five components 0–10 and `total`)."""
+    return pd.read_parquet(_path("ifn_communes.parquet"))
+
+
+@lru_cache(maxsize=1)
+def ifn_epci() -> pd.DataFrame:
+    return pd.read_parquet(_path("ifn_epci.parquet"))
