@@ -120,7 +120,7 @@ def _charger_en_ligne(territoire, source, *, api_url, token, buffer_km, progress
         return api.fetch_places(territoire, extra_communes=extra, base_url=api_url, progress=progress)
     from .sources import dataspace
 
-    return dataspace.fetch_places(territoire, extra_communes=extra, token=token, base_url=api_url, progress=progress)
+    return dataspace.fetch_places(territoire, extra_communes=extra, token=token, progress=progress)
 
 
 def dans_territoire(lieux: gpd.GeoDataFrame, territoire) -> pd.Series:
