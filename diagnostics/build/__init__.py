@@ -1,0 +1,1 @@
+"""Rebuild the committed `data/` folder from the raw public files of `../shared/data` (`make data`)."""
