@@ -102,14 +102,17 @@ def charger_lieux(
             return Lieux(lieux=repli.lieux, source=info, rapport=repli.rapport)
         resultat.lieux = _restrict(resultat.lieux, territoire, buffer_km)
         return resultat
-    from .sources.fichier import charger_fichier
+    from .sources.fichier import FichierIllisible, charger_fichier
 
     path = Path(source)
-    if not path.exists():
+    if not path.is_file():
         raise SourceIndisponible(
             f"Source inconnue ou fichier introuvable : « {source} ». Choisissez embarque, api, dataspace ou le chemin d'un fichier."
         )
-    return charger_fichier(path)
+    try:
+        return charger_fichier(path)
+    except FichierIllisible as exc:
+        raise SourceIndisponible(str(exc)) from exc
 
 
 def _charger_en_ligne(territoire, source, *, api_url, token, buffer_km, progress) -> Lieux:
