@@ -34,9 +34,12 @@ install-dev: $(VENV)/.dev
 system:
 	@bash scripts/system_packages.sh
 
-# Map assets (Leaflet…) from the npm registry, served by the app: no CDN at run time.
-assets:
-	@bash scripts/install_assets.sh
+# Map assets (Leaflet…) from the npm registry, served by the app: no CDN at run time. Without npm
+# the dashboard still starts; the map then says what is missing.
+assets: static/vendor/.installe
+
+static/vendor/.installe: package.json package-lock.json | $(VENV)/.runtime
+	-@PYTHON=$(BIN)/python bash scripts/install_assets.sh && touch $@
 
 # Rebuild data/ from the raw public files of ../shared/data.
 data: install

@@ -1,5 +1,8 @@
-"""Entry point of the dashboard: page navigation and the shared sidebar (territory, data source)."""
+"""Entry point of the dashboard: page navigation, the shared sidebar (territory, data source), and a
+last-resort French error message instead of a traceback."""
 from __future__ import annotations
+
+import logging
 
 import streamlit as st
 
@@ -7,9 +10,23 @@ import ui
 
 st.set_page_config(page_title="Diagnostic de l'inclusion numérique", page_icon=":material/map:", layout="wide")
 
-pages = [
+PAGES = [
     st.Page("pages/synthese.py", title="Synthèse", icon=":material/dashboard:", default=True),
+    st.Page("pages/carte.py", title="Carte", icon=":material/map:"),
+    st.Page("pages/offre.py", title="Offre de services", icon=":material/category:"),
+    st.Page("pages/zones_blanches.py", title="Zones blanches et priorités", icon=":material/crisis_alert:"),
+    st.Page("pages/qualite.py", title="Qualité des données", icon=":material/fact_check:"),
+    st.Page("pages/lieux.py", title="Lieux", icon=":material/table_view:"),
+    st.Page("pages/comparer.py", title="Comparer", icon=":material/compare_arrows:"),
 ]
-navigation = st.navigation(pages)
-st.session_state["contexte"] = ui.barre_laterale()
-navigation.run()
+
+navigation = st.navigation(PAGES)
+try:
+    st.session_state["contexte"] = ui.barre_laterale()
+    navigation.run()
+except Exception:  # noqa: BLE001 - the person sees a French sentence; the details go to the server log
+    logging.getLogger("diagnostic").exception("page en erreur")
+    st.error(
+        "Une erreur inattendue a empêché d'afficher cette page. Essayez un autre territoire ou une autre source ; "
+        "si le problème persiste, signalez-le avec l'adresse de la page."
+    )

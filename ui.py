@@ -1,24 +1,36 @@
-"""Streamlit glue shared by app.py and the pages: cached loaders, the sidebar state, French error display.
+"""Streamlit glue shared by app.py and the pages: the sidebar state, cached loaders, French errors.
 
-Loading sits behind `st.cache_data` / `st.cache_resource` on hashable arguments so that every
-session shares it; what belongs to one person (an uploaded file, a dataspace token) is kept in that
-session's `st.session_state` only, never in a shared cache.
+Loading and computing sit behind `st.cache_resource` on hashable keys (territory id, source,
+parameters) so that every session shares them. What belongs to one person — an uploaded file, a
+dataspace token and what it fetched — lives in that session's `st.session_state` only, never in a
+shared cache, so one session can never see another's.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from diagnostics import territories
-from diagnostics.places import charger_lieux
+from diagnostics.diagnostic import diagnostic as calculer_diagnostic
+from diagnostics.indicators.par_commune import table_communes as calculer_table_communes
+from diagnostics.places import charger_lieux, dans_territoire, restreindre
 from diagnostics.sources.base import Lieux, SourceIndisponible
+from diagnostics.views.format import nombre
 
 SOURCES = {
     "embarque": "Instantané embarqué (hors ligne)",
     "api": "API nationale (en ligne)",
+    "dataspace": "Dataspace ANCT (jeton)",
+    "fichier": "Fichier importé",
 }
+SOURCES_PARTAGEES = ("embarque", "api")  # same data for everyone: cached across sessions
 DEFAULT_TERRITOIRE = "dep:29"
+MAX_FICHIER_MO = 50
 
 
 @dataclass
@@ -26,6 +38,20 @@ class Contexte:
     territoire: territories.Territoire
     source: str
     resultat: Lieux
+    cle_session: str = ""  # "" for shared sources; a digest for this session's own data
+
+    @property
+    def lieux(self) -> gpd.GeoDataFrame:
+        """The territory's places and its neighbours' within the buffer."""
+        return self.resultat.lieux
+
+    @property
+    def lieux_territoire(self) -> gpd.GeoDataFrame:
+        return self.lieux[dans_territoire(self.lieux, self.territoire)]
+
+    @property
+    def cle(self) -> tuple:
+        return (self.territoire.id, self.source, self.cle_session)
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,23 +59,23 @@ def territoire(identifiant: str) -> territories.Territoire:
     return territories.resolve(identifiant)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=500)
 def recherche(texte: str) -> list[tuple[str, str]]:
     return [(t.id, t.libelle) for t in territories.search(texte, limit=30)]
 
 
-@st.cache_resource(show_spinner="Chargement des lieux…")
-def lieux_embarques(identifiant: str) -> Lieux:
+@st.cache_resource(show_spinner="Chargement des lieux…", max_entries=200)
+def _lieux_embarques(identifiant: str) -> Lieux:
     return charger_lieux(territoire(identifiant), "embarque")
 
 
-@st.cache_resource(show_spinner=False, ttl=3600)
+@st.cache_resource(show_spinner=False, ttl=3600, max_entries=50)
 def _lieux_api(identifiant: str) -> Lieux:
     barre = st.progress(0.0, text="Téléchargement depuis l'API nationale…")
 
     def progress(recu: int, total: int | None, message: str) -> None:
         fraction = min(recu / total, 1.0) if total else 0.5
-        barre.progress(fraction, text=f"{message} ({recu / 1e6:.1f} Mo)")
+        barre.progress(fraction, text=f"{message} ({nombre(recu / 1e6, 1)} Mo)")
 
     try:
         return charger_lieux(territoire(identifiant), "api", progress=progress)
@@ -57,14 +83,87 @@ def _lieux_api(identifiant: str) -> Lieux:
         barre.empty()
 
 
-def lieux(identifiant: str, source: str) -> Lieux:
+def _lieux_partages(identifiant: str, source: str) -> Lieux:
     if source == "api":
         resultat = _lieux_api(identifiant)
         if resultat.source.repli:
-            # A fallback must not stay cached for an hour: the API may be back at the next click.
+            # A fallback must not stay cached for an hour: the API may answer at the next click.
             _lieux_api.clear()
         return resultat
-    return lieux_embarques(identifiant)
+    return _lieux_embarques(identifiant)
+
+
+def _memo_session() -> dict:
+    return st.session_state.setdefault("_memo", {})
+
+
+def _lieux_dataspace(t: territories.Territoire, jeton: str) -> tuple[Lieux, str]:
+    # The token is only hashed into this session's key: never stored in a shared cache or a file.
+    cle = hashlib.sha256(f"dataspace|{t.id}|{jeton}".encode()).hexdigest()[:16]
+    memo = _memo_session()
+    if ("lieux", cle) not in memo:
+        with st.spinner("Téléchargement depuis le dataspace ANCT…"):
+            memo[("lieux", cle)] = charger_lieux(t, "dataspace", token=jeton)
+    return memo[("lieux", cle)], cle
+
+
+def _lieux_fichier(t: territories.Territoire) -> tuple[Lieux, str] | None:
+    televerse = st.session_state.get("_fichier")
+    if televerse is None:
+        return None
+    nom, contenu = televerse
+    digest = hashlib.sha256(contenu).hexdigest()[:16]
+    memo = _memo_session()
+    if ("fichier", digest) not in memo:
+        from diagnostics.sources.fichier import FichierIllisible, charger_fichier
+
+        try:
+            memo[("fichier", digest)] = charger_fichier(contenu, nom)
+        except FichierIllisible as exc:
+            raise SourceIndisponible(str(exc)) from exc
+    complet = memo[("fichier", digest)]
+    lieux = restreindre(complet.lieux, t)
+    return Lieux(lieux=lieux, source=complet.source, rapport=complet.rapport), digest
+
+
+def memoiser(ctx: Contexte, nom: str, parametres: tuple, calcul):
+    """Result of `calcul()` cached for everyone (shared sources) or for this session only."""
+    if not ctx.cle_session:
+        return _partage(nom, ctx.territoire.id, ctx.source, parametres, calcul)
+    memo = _memo_session()
+    cle = (nom, ctx.cle, parametres)
+    if cle not in memo:
+        memo[cle] = calcul()
+    return memo[cle]
+
+
+@st.cache_resource(show_spinner="Calcul des indicateurs…", max_entries=300)
+def _partage(nom: str, identifiant: str, source: str, parametres: tuple, _calcul):
+    # `_calcul` is not hashed: the key (nom, territory, source, parameters) fully determines it.
+    return _calcul()
+
+
+def diagnostic(ctx: Contexte, rayon_km: float = 10.0) -> dict:
+    return memoiser(
+        ctx, "diagnostic", (float(rayon_km),),
+        lambda: calculer_diagnostic(ctx.territoire, ctx.lieux, ctx.resultat.source, rayon_km=rayon_km),
+    )
+
+
+def table_communes(ctx: Contexte, rayon_km: float = 10.0) -> pd.DataFrame:
+    return memoiser(
+        ctx, "table_communes", (float(rayon_km),),
+        lambda: calculer_table_communes(ctx.territoire, ctx.lieux, rayon_km=rayon_km),
+    )
+
+
+def table_unites(ctx: Contexte, niveau: str, rayon_km: float = 10.0) -> pd.DataFrame:
+    from diagnostics.diagnostic import table_unites as calculer_table_unites
+
+    return memoiser(
+        ctx, "table_unites", (niveau, float(rayon_km)),
+        lambda: calculer_table_unites(ctx.territoire, ctx.lieux, niveau, rayon_km=rayon_km),
+    )
 
 
 def _query(name: str, default: str) -> str:
@@ -72,49 +171,110 @@ def _query(name: str, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
+def _choix_territoire(identifiant: str) -> territories.Territoire:
+    st.markdown("### Territoire")
+    texte = st.text_input(
+        "Rechercher un territoire",
+        placeholder="Brest, Finistère, CA du Pays de Saint-Malo, 29…",
+        help="Région, département, EPCI ou commune : nom ou code, sans se soucier des accents ni des majuscules.",
+    )
+    if texte.strip():
+        choix = recherche(texte.strip()[:100])
+        if choix:
+            libelles = dict(choix)
+            nouveau = st.selectbox(
+                "Résultats", options=list(libelles), format_func=libelles.get, index=None, placeholder="Choisir un territoire…"
+            )
+            if nouveau:
+                identifiant = nouveau
+        else:
+            st.warning("Aucun territoire ne correspond à cette recherche.")
+    try:
+        t = territoire(identifiant)
+    except territories.TerritoireInconnu as exc:
+        st.error(str(exc))
+        t = territoire(DEFAULT_TERRITOIRE)
+    st.markdown(f"**{t.libelle}** · {t.niveau_libelle} · {nombre(t.population)} hab.")
+    return t
+
+
+def _choix_source(source: str) -> str:
+    st.markdown("### Source des données")
+    source = st.radio(
+        "Source", options=list(SOURCES), format_func=SOURCES.get, index=list(SOURCES).index(source),
+        label_visibility="collapsed",
+    )
+    if source == "dataspace":
+        st.text_input(
+            "Jeton du dataspace ANCT", type="password", key="_jeton",
+            help="Délivré par l'ANCT (cartographie.sonum@anct.gouv.fr). Gardé pour cette session seulement, jamais enregistré.",
+        )
+    if source == "fichier":
+        fichier = st.file_uploader(
+            f"Fichier de lieux (CSV, XLSX, JSON, GeoJSON ; {MAX_FICHIER_MO} Mo au plus)",
+            type=["csv", "txt", "xlsx", "json", "geojson"],
+        )
+        if fichier is not None:
+            contenu = fichier.getvalue()
+            if len(contenu) > MAX_FICHIER_MO * 1024 * 1024:
+                st.error(f"Fichier trop volumineux ({nombre(len(contenu) / 1e6, 1)} Mo) : la limite est de {MAX_FICHIER_MO} Mo.")
+            else:
+                st.session_state["_fichier"] = (fichier.name, contenu)
+    return source
+
+
 def barre_laterale() -> Contexte | None:
-    """The shared sidebar: territory search and data source, both mirrored in the URL."""
+    """The shared sidebar: territory search and data source, mirrored in the URL."""
     identifiant = _query("territoire", DEFAULT_TERRITOIRE)
     source = _query("source", "embarque")
     if source not in SOURCES:
         source = "embarque"
     with st.sidebar:
-        st.markdown("### Territoire")
-        texte = st.text_input(
-            "Rechercher un territoire",
-            placeholder="Brest, Finistère, CA du Pays de Saint-Malo, 29…",
-            help="Région, département, EPCI ou commune : nom ou code, sans se soucier des accents.",
-        )
-        if texte.strip():
-            choix = recherche(texte.strip())
-            if choix:
-                libelles = dict(choix)
-                nouveau = st.selectbox(
-                    "Résultats", options=list(libelles), format_func=libelles.get, index=None, placeholder="Choisir un territoire…"
-                )
-                if nouveau:
-                    identifiant = nouveau
-            else:
-                st.warning("Aucun territoire ne correspond à cette recherche.")
-        try:
-            t = territoire(identifiant)
-        except territories.TerritoireInconnu as exc:
-            st.error(str(exc))
-            t = territoire(DEFAULT_TERRITOIRE)
-        st.markdown(f"**{t.libelle}** · {t.niveau_libelle} · {t.population:,} hab.".replace(",", "\u202f"))
-
-        st.markdown("### Source des données")
-        source = st.radio("Source", options=list(SOURCES), format_func=SOURCES.get, index=list(SOURCES).index(source), label_visibility="collapsed")
+        t = _choix_territoire(identifiant)
+        source = _choix_source(source)
     st.query_params["territoire"] = t.id
     st.query_params["source"] = source
     try:
-        resultat = lieux(t.id, source)
+        ctx = _contexte(t, source)
     except SourceIndisponible as exc:
         st.error(str(exc))
         return None
+    if ctx is None:
+        return None
     with st.sidebar:
-        info = resultat.source
+        info = ctx.resultat.source
         st.caption(f"**{info.libelle}** — données du {info.date or 'date inconnue'}")
         if info.message:
             (st.warning if info.repli else st.info)(info.message)
-    return Contexte(territoire=t, source=source, resultat=resultat)
+    return ctx
+
+
+def _contexte(t: territories.Territoire, source: str) -> Contexte | None:
+    if source in SOURCES_PARTAGEES:
+        return Contexte(territoire=t, source=source, resultat=_lieux_partages(t.id, source))
+    if source == "dataspace":
+        jeton = st.session_state.get("_jeton") or os.environ.get("DIAGNOSTIC_DATASPACE_TOKEN", "")
+        if not jeton:
+            st.info("Saisissez le jeton du dataspace ANCT dans le panneau de gauche pour charger les lieux.")
+            return None
+        resultat, cle = _lieux_dataspace(t, jeton)
+        return Contexte(territoire=t, source=source, resultat=resultat, cle_session=cle)
+    charge = _lieux_fichier(t)
+    if charge is None:
+        st.info("Importez un fichier de lieux dans le panneau de gauche (CSV, XLSX, JSON ou GeoJSON, standard v0 ou v1).")
+        return None
+    resultat, cle = charge
+    return Contexte(territoire=t, source=source, resultat=resultat, cle_session=cle)
+
+
+def contexte() -> Contexte:
+    """The current context for a page; stops the page quietly when the sidebar could not build one."""
+    ctx = st.session_state.get("contexte")
+    if ctx is None:
+        st.stop()
+    return ctx
+
+
+def legende_source(ctx: Contexte) -> None:
+    info = ctx.resultat.source
+    st.caption(f"Source : {info.libelle} — données du {info.date or 'date inconnue'}. Géographie : COG 2026, populations légales 2023 (INSEE).")

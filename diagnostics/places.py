@@ -54,7 +54,8 @@ def _communes_perimetre(territoire, buffer_km: float) -> set[str]:
     return codes
 
 
-def _restrict(lieux: gpd.GeoDataFrame, territoire, buffer_km: float) -> gpd.GeoDataFrame:
+def restreindre(lieux: gpd.GeoDataFrame, territoire, buffer_km: float = BUFFER_KM) -> gpd.GeoDataFrame:
+    """Places of the territory and of its neighbours within `buffer_km`."""
     if territoire.niveau == "france":
         return lieux
     codes = _communes_perimetre(territoire, buffer_km)
@@ -62,7 +63,7 @@ def _restrict(lieux: gpd.GeoDataFrame, territoire, buffer_km: float) -> gpd.GeoD
 
 
 def lieux_embarques(territoire, buffer_km: float = BUFFER_KM) -> Lieux:
-    lieux = _restrict(_snapshot(), territoire, buffer_km)
+    lieux = restreindre(_snapshot(), territoire, buffer_km)
     info = SourceInfo(nom="embarque", libelle=SNAPSHOT_LABEL, date=snapshot_date(), message=SNAPSHOT_NOTE)
     return Lieux(lieux=lieux, source=info)
 
@@ -100,7 +101,7 @@ def charger_lieux(
                 message=f"{exc} Affichage de l'instantané embarqué à la place. {SNAPSHOT_NOTE}",
             )
             return Lieux(lieux=repli.lieux, source=info, rapport=repli.rapport)
-        resultat.lieux = _restrict(resultat.lieux, territoire, buffer_km)
+        resultat.lieux = restreindre(resultat.lieux, territoire, buffer_km)
         return resultat
     from .sources.fichier import FichierIllisible, charger_fichier
 
@@ -110,9 +111,11 @@ def charger_lieux(
             f"Source inconnue ou fichier introuvable : « {source} ». Choisissez embarque, api, dataspace ou le chemin d'un fichier."
         )
     try:
-        return charger_fichier(path)
+        resultat = charger_fichier(path)
     except FichierIllisible as exc:
         raise SourceIndisponible(str(exc)) from exc
+    resultat.lieux = restreindre(resultat.lieux, territoire, buffer_km)
+    return resultat
 
 
 def _charger_en_ligne(territoire, source, *, api_url, token, buffer_km, progress) -> Lieux:

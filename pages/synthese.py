@@ -1,18 +1,78 @@
-"""Synthèse: the territory's headline figures."""
+"""Synthèse: headline figures against the parents, a paragraph written from them, the key charts."""
 import streamlit as st
 
-from diagnostics.places import dans_territoire
+import ui
+from diagnostics.views import definitions
+from diagnostics.views.format import km, nombre, pourcentage
+from diagnostics.views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
+from diagnostics.views.texte import synthese
 
-contexte = st.session_state.get("contexte")
-if contexte is None:
-    st.stop()
+ctx = ui.contexte()
+t = ctx.territoire
+diag = ui.diagnostic(ctx)
+comparaison = diag.get("comparaison") or {}
+references = [(comparaison.get(k) or {}) for k in ("departement", "region", "france") if comparaison.get(k)]
+references = [r for r in references if r.get("id") != t.id]
 
-t = contexte.territoire
-lieux = contexte.resultat.lieux
-dedans = lieux[dans_territoire(lieux, t)]
-st.title(f"{t.libelle}")
-col1, col2, col3 = st.columns(3)
-col1.metric("Lieux d'inclusion numérique", f"{len(dedans):,}".replace(",", "\u202f"))
-col2.metric("Habitants", f"{t.population:,}".replace(",", "\u202f"))
-col3.metric("Communes", f"{len(t.codes_communes):,}".replace(",", "\u202f"))
-st.caption(f"Source : {contexte.resultat.source.libelle} — données du {contexte.resultat.source.date or 'date inconnue'}.")
+
+def _a_jour(d: dict):
+    fraicheur = (d.get("qualite") or {}).get("fraicheur") or []
+    return next((c["part"] for c in fraicheur if c["classe"] == "à jour"), None)
+
+
+def _reference(extraire, formater) -> str:
+    morceaux = [f"{r['nom']} : {formater(extraire(r))}" for r in references]
+    pairs = comparaison.get("mediane_pairs")
+    if pairs:
+        morceaux.append(f"médiane des {pairs['nb_pairs']} pairs : {formater(extraire(pairs))}")
+    return " · ".join(morceaux)
+
+
+def _part10(d: dict):
+    return (d.get("part_population_a_moins_de") or {}).get("10")
+
+
+CARTES = [
+    ("nb_lieux", lambda d: d.get("nb_lieux"), nombre),
+    ("lieux_pour_10000_habitants", lambda d: d.get("lieux_pour_10000_habitants"), lambda x: nombre(x, 1)),
+    ("part_population_a_moins_de_10", _part10, pourcentage),
+    ("zones_blanches", lambda d: d.get("zones_blanches_nb_communes"), nombre),
+    ("distance_mediane_km", lambda d: d.get("distance_mediane_km"), km),
+    ("part_a_jour", _a_jour, pourcentage),
+]
+
+st.title(t.libelle)
+st.caption(f"{t.niveau_libelle} · {nombre(t.population)} habitants · {nombre(len(t.codes_communes))} communes")
+st.markdown(synthese(diag))
+for avertissement in diag.get("avertissements", []):
+    st.caption(f":material/info: {avertissement}")
+
+colonnes = st.columns(3)
+for i, (cle, extraire, formater) in enumerate(CARTES):
+    with colonnes[i % 3]:
+        valeur = formater(extraire(diag))
+        if cle == "zones_blanches":
+            valeur = f"{valeur} communes"
+        st.metric(definitions.libelle(cle), valeur, help=definitions.definition(cle))
+        if cle == "zones_blanches":
+            st.caption(f"{nombre(diag.get('zones_blanches_population'))} habitants concernés")
+        if cle == "part_a_jour":
+            st.caption("Comparaison : voir la page Qualité des données")
+        elif references:
+            st.caption(_reference(extraire, formater))
+ui.legende_source(ctx)
+if comparaison.get("source") and comparaison["source"].get("nom") != diag["source"].get("nom"):
+    st.caption(f"Repères (département, région, France) calculés sur : {comparaison['source'].get('libelle')}.")
+
+gauche, droite = st.columns(2)
+with gauche:
+    st.plotly_chart(couverture_par_seuil(diag), width="stretch")
+with droite:
+    if diag.get("fragilite"):
+        st.plotly_chart(population_par_classe_ifn(diag["fragilite"]), width="stretch")
+ui.legende_source(ctx)
+
+with st.expander("Méthode et définitions", icon=":material/help:"):
+    for cle, (nom, texte) in definitions.INDICATEURS.items():
+        st.markdown(f"**{nom}** — {texte}")
+    st.markdown(definitions.METHODE_DISTANCES)

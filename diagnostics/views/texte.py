@@ -1,0 +1,37 @@
+"""Short French sentences written from the diagnostic's figures (dashboard synthesis, reports)."""
+from __future__ import annotations
+
+from .format import km, nombre, pourcentage
+
+
+def _pluriel(n: int, singulier: str, pluriel: str | None = None) -> str:
+    return singulier if n in (0, 1) else (pluriel or singulier + "s")
+
+
+def synthese(diag: dict) -> str:
+    """One paragraph: places, density, distance, white zones, freshness."""
+    t = diag["territoire"]
+    n = int(diag.get("nb_lieux") or 0)
+    phrases = [
+        f"{t['nom']} compte {nombre(n)} {_pluriel(n, 'lieu')} d'inclusion numérique pour {nombre(diag['population'])} "
+        f"habitants, soit {nombre(diag.get('lieux_pour_10000_habitants'), 1)} pour 10 000 habitants."
+    ]
+    parts = diag.get("part_population_a_moins_de") or {}
+    rayon = diag.get("parametres", {}).get("rayon_km", 10)
+    cle_rayon = str(int(rayon)) if float(rayon).is_integer() else str(rayon)
+    if diag.get("distance_mediane_km") is not None:
+        phrases.append(f"La moitié des habitants vit à moins de {km(diag['distance_mediane_km'])} du lieu le plus proche.")
+    pop_blanche = int(diag.get("zones_blanches_population") or 0)
+    nb_blanches = int(diag.get("zones_blanches_nb_communes") or 0)
+    if pop_blanche:
+        phrases.append(
+            f"{nombre(pop_blanche)} habitants ({pourcentage(diag.get('zones_blanches_part_population'), 1)}) vivent à plus de "
+            f"{nombre(rayon)} km d'un lieu, dans {nombre(nb_blanches)} {_pluriel(nb_blanches, 'commune')}."
+        )
+    elif cle_rayon in parts:
+        phrases.append(f"Tous les habitants vivent à moins de {nombre(rayon)} km d'un lieu.")
+    qualite = diag.get("qualite") or {}
+    a_jour = next((c for c in qualite.get("fraicheur", []) if c.get("classe") == "à jour"), None)
+    if a_jour is not None and qualite.get("nb_lieux"):
+        phrases.append(f"{pourcentage(a_jour['part'])} des fiches de lieux ont été mises à jour il y a moins de 6 mois.")
+    return " ".join(phrases)

@@ -1,0 +1,51 @@
+"""Carte: the territory's places by dispositif over a commune choropleth, white zones, neighbours faded."""
+import streamlit as st
+from streamlit_folium import st_folium
+
+import ui
+from diagnostics.views import assets
+from diagnostics.views.carte_donnees import INDICATEURS_CARTE, couches_carte
+from diagnostics.views.carte import carte_territoire, taille_html
+from diagnostics.views.format import nombre
+
+ctx = ui.contexte()
+t = ctx.territoire
+st.title(f"Carte — {t.libelle}")
+
+manquants = assets.message_assets_manquants()
+if manquants:
+    st.warning(manquants)
+
+gauche, droite, fond_col = st.columns([2, 1, 1])
+indicateur = gauche.selectbox(
+    "Colorer les communes selon", options=list(INDICATEURS_CARTE), format_func=lambda k: INDICATEURS_CARTE[k][0],
+    index=list(INDICATEURS_CARTE).index(st.query_params.get("indicateur", "ifn")) if st.query_params.get("indicateur", "ifn") in INDICATEURS_CARTE else 0,
+)
+st.query_params["indicateur"] = indicateur
+rayon = droite.select_slider("Zones blanches au-delà de", options=[5, 10, 15, 20], value=10, format_func=lambda v: f"{v} km")
+fond = fond_col.radio(
+    "Fond de carte", options=["aucun", "osm"], format_func={"aucun": "Sans fond (hors ligne)", "osm": "OpenStreetMap (en ligne)"}.get,
+    help="Sans fond, la carte ne fait appel à aucun site extérieur ; le fond OpenStreetMap télécharge les tuiles en ligne.",
+)
+
+
+def _construire():
+    if t.niveau == "france":
+        couches = couches_carte(t, ctx.lieux, None, rayon_km=rayon, table_departements=ui.table_unites(ctx, "departement"))
+    else:
+        couches = couches_carte(t, ctx.lieux, ui.table_communes(ctx, rayon), rayon_km=rayon)
+    m = carte_territoire(
+        couches.lieux, couches.polygones, couches.contour, indicateur=couches.colonne(indicateur),
+        libelle_indicateur=INDICATEURS_CARTE[indicateur][0], classes=INDICATEURS_CARTE[indicateur][1],
+        zones_blanches=couches.zones_blanches, lieux_voisins=couches.lieux_voisins, fond=fond,
+        assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""),
+    )
+    return m, couches.note, taille_html(m)
+
+
+carte, note, taille = ui.memoiser(ctx, "carte", (indicateur, rayon, fond), _construire)
+st_folium(carte, height=640, use_container_width=True, returned_objects=[], key=f"carte-{t.id}-{indicateur}-{rayon}-{fond}")
+if note:
+    st.caption(note)
+ui.legende_source(ctx)
+st.caption(f"Carte de {nombre(taille / 1e6, 1)} Mo ; contours IGN ADMIN EXPRESS 2018 recodés au COG 2026.")
