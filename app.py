@@ -8,7 +8,8 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="Diagnostic de l'inclusion numérique", page_icon=":material/map:", layout="wide")
+# A local favicon: a material page icon would make the browser fetch it from a Google CDN.
+st.set_page_config(page_title="Diagnostic de l'inclusion numérique", page_icon="static/favicon.png", layout="wide")
 
 PAGES = [
     st.Page("pages/synthese.py", title="Synthèse", icon=":material/dashboard:", default=True),

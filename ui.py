@@ -269,7 +269,15 @@ def _contexte(t: territories.Territoire, source: str) -> Contexte | None:
 
 def contexte() -> Contexte:
     """The current context for a page; stops the page quietly when the sidebar could not build one."""
-    ctx = st.session_state.get("contexte")
+    if "contexte" not in st.session_state:
+        # With a pages/ folder beside app.py, Streamlit's legacy multipage mode runs a page alone on
+        # the first visit at its URL (e.g. /carte) until some session has called st.navigation. Turn
+        # that mode off and rerun: the same page then runs through app.py, sidebar included.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    ctx = st.session_state["contexte"]
     if ctx is None:
         st.stop()
     return ctx

@@ -44,7 +44,7 @@ def _construire():
 
 
 carte, note, taille = ui.memoiser(ctx, "carte", (indicateur, rayon, fond), _construire)
-st_folium(carte, height=640, use_container_width=True, returned_objects=[], key=f"carte-{t.id}-{indicateur}-{rayon}-{fond}")
+st_folium(carte, height=640, width=None, returned_objects=[], key=f"carte-{t.id}-{indicateur}-{rayon}-{fond}")
 if note:
     st.caption(note)
 ui.legende_source(ctx)

@@ -13,7 +13,7 @@ def synthese(diag: dict) -> str:
     t = diag["territoire"]
     n = int(diag.get("nb_lieux") or 0)
     phrases = [
-        f"{t['nom']} compte {nombre(n)} {_pluriel(n, 'lieu')} d'inclusion numérique pour {nombre(diag['population'])} "
+        f"{t['nom']} compte {nombre(n)} {_pluriel(n, 'lieu', 'lieux')} d'inclusion numérique pour {nombre(diag['population'])} "
         f"habitants, soit {nombre(diag.get('lieux_pour_10000_habitants'), 1)} pour 10 000 habitants."
     ]
     parts = diag.get("part_population_a_moins_de") or {}
