@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 PORT ?= 8501
 
-.PHONY: run test install install-dev system assets data bench clean
+.PHONY: run test install install-dev system assets data bench bench-app clean
 
 run: install assets
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
@@ -47,6 +47,9 @@ data: install
 
 bench: install-dev
 	$(BIN)/python -m diagnostics.bench
+
+bench-app: install-dev system assets
+	$(BIN)/python scripts/bench_app.py
 
 clean:
 	rm -rf $(VENV) static/vendor node_modules .pytest_cache

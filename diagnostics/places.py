@@ -130,7 +130,11 @@ def _charger_en_ligne(territoire, source, *, api_url, token, buffer_km, progress
 
 
 def dans_territoire(lieux: gpd.GeoDataFrame, territoire) -> pd.Series:
-    """True for places located in the territory itself (not a neighbour within the buffer)."""
+    """True for places located in the territory itself (not a neighbour within the buffer).
+
+    A place whose commune is unknown belongs to no territory, France included: the diagnostic
+    counts it apart (`lieux.sans_commune`).
+    """
     if territoire.niveau == "france":
-        return pd.Series(True, index=lieux.index)
+        return lieux[CODE_COMMUNE].astype(str) != ""
     return lieux[CODE_COMMUNE].isin(set(territoire.codes_communes))

@@ -26,6 +26,18 @@ COLUMN_ALIASES: dict[str, str] = {
     "lat": "latitude",
     "lon": "longitude",
     "lng": "longitude",
+    # Plain spreadsheet and export headers (e.g. the Aidants Connect structures export).
+    "name": "nom",
+    "nom_de_la_structure": "nom",
+    "address": "adresse",
+    "city": "commune",
+    "ville": "commune",
+    "zip_code": "code_postal",
+    "cp": "code_postal",
+    "city_insee_code": "code_insee",
+    "siret": "pivot",
+    "telephone_fixe": "telephone",
+    "site_internet": "site_web",
 }
 
 # v0 columns that have no place in v1: read, reported, not kept.
