@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -128,7 +129,8 @@ def cmd_indicateurs(args) -> int:
         csv_tableur(table, buffer)
         _ecrire_texte(buffer.getvalue(), args.sortie)
     else:
-        resultat_json = diagnostic(territoire, resultat.lieux, resultat.source, rayon_km=args.rayon_km)
+        osrm = args.osrm_url or os.environ.get("DIAGNOSTIC_OSRM_URL") or None
+        resultat_json = diagnostic(territoire, resultat.lieux, resultat.source, rayon_km=args.rayon_km, osrm_url=osrm)
         _ecrire_texte(json.dumps(resultat_json, ensure_ascii=False, indent=2) + "\n", args.sortie)
     return 0
 
@@ -175,7 +177,14 @@ def parser() -> argparse.ArgumentParser:
     _ajouter_source(ind)
     ind.add_argument("--rayon-km", type=float, default=10.0, help="distance des zones blanches (défaut 10 km)")
     ind.add_argument("--format", choices=["json", "csv"], default="json")
+    ind.add_argument(
+        "--osrm-url", help="serveur OSRM pour ajouter les temps de trajet par la route (défaut : DIAGNOSTIC_OSRM_URL)"
+    )
     ind.set_defaults(func=cmd_indicateurs)
+
+    from .carte_locale.commande import ajouter_commande as carte_locale
+
+    carte_locale(sub)
     return p
 
 

@@ -268,26 +268,30 @@ def _poids(poids, lieux) -> tuple[pd.Series | None, str]:
     return poids, "poids fournis par lieu"
 
 
+def _accord(n: int, singulier: str, pluriel: str) -> str:
+    return f"{n} {singulier if n == 1 else pluriel}"
+
+
 def _avertissements_lieux(compte: dict, figures: dict) -> list[str]:
     out = []
-    if compte["sans_position"]:
+    if n := compte["sans_position"]:
         out.append(
-            f"{compte['sans_position']} lieux du territoire n'ont pas de coordonnées exploitables : ils comptent dans "
-            "la densité mais pas dans les distances ; géolocalisez-les pour des distances complètes."
+            f"{_accord(n, 'lieu du territoire n’a', 'lieux du territoire n’ont')} pas de coordonnées exploitables : "
+            "ils comptent dans la densité mais pas dans les distances ; géolocalisez-les pour des distances complètes."
         )
-    if compte["position_approximative"]:
+    if n := compte["position_approximative"]:
         out.append(
-            f"{compte['position_approximative']} lieux sont placés au centre de leur commune faute d'adresse "
+            f"{_accord(n, 'lieu est placé', 'lieux sont placés')} au centre de leur commune faute d'adresse "
             "géolocalisée : leurs distances sont approximatives."
         )
-    if compte["sans_commune"]:
+    if n := compte["sans_commune"]:
         out.append(
-            f"{compte['sans_commune']} lieux n'ont pas de commune connue et ne comptent dans aucun territoire : "
+            f"{_accord(n, 'lieu n’a', 'lieux n’ont')} pas de commune connue et ne comptent dans aucun territoire : "
             "corrigez leur code INSEE ou leur adresse."
         )
-    if compte["hors_zone"]:
+    if n := compte["hors_zone"]:
         out.append(
-            f"{compte['hors_zone']} lieux ont des coordonnées hors de la métropole et des DROM "
+            f"{_accord(n, 'lieu a', 'lieux ont')} des coordonnées hors de la métropole et des DROM "
             "(collectivité d'outre-mer ou coordonnées erronées) : ils sont exclus des distances."
         )
     if figures.get("population_zone_sans_lieu"):

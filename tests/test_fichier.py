@@ -174,4 +174,10 @@ def test_every_real_places_file_loads_completely():
 
 def test_charger_fichier_refuses_a_table_without_standard_columns():
     with pytest.raises(FichierIllisible, match="Aucune colonne"):
-        charger_fichier(b"Name,Address\nMairie,1 rue\n", "structures.csv")
+        charger_fichier(b"Produit,Prix\nClavier,12\n", "inventaire.csv")
+
+
+def test_plain_export_headers_are_recognised():
+    # The Aidants Connect export names its columns in English.
+    lieux = charger_fichier(b"Name,Address,City,Zip Code\nMairie,1 rue de Brest,Brest,29200\n", "structures.csv").lieux
+    assert lieux.loc[0, ["nom", "adresse", "commune", "code_postal"]].tolist() == ["Mairie", "1 rue de Brest", "Brest", "29200"]
