@@ -182,8 +182,11 @@ def parser() -> argparse.ArgumentParser:
     )
     ind.set_defaults(func=cmd_indicateurs)
 
+    # Commands that live with their feature (standardization, local map), registered here.
     from .carte_locale.commande import ajouter_commande as carte_locale
+    from .standard.commande import ajouter_commande as valider
 
+    valider(sub)
     carte_locale(sub)
     return p
 
