@@ -20,6 +20,7 @@ from diagnostics.diagnostic import diagnostic as calculer_diagnostic
 from diagnostics.indicators.par_commune import table_communes as calculer_table_communes
 from diagnostics.places import charger_lieux, dans_territoire, restreindre
 from diagnostics.sources.base import Lieux, SourceIndisponible
+from diagnostics.views.fichiers import nom_fichier
 from diagnostics.views.format import nombre
 
 SOURCES = {
@@ -281,6 +282,38 @@ def contexte() -> Contexte:
     if ctx is None:
         st.stop()
     return ctx
+
+
+def _ligne_source(ctx: Contexte) -> str:
+    info = ctx.resultat.source
+    return f"Source : {info.libelle} — données du {info.date or 'date inconnue'}"
+
+
+def graphique(fig, nom: str, ctx: Contexte | None = None, *, key: str | None = None) -> None:
+    """Draw a plotly chart with PNG and SVG downloads (rendered by kaleido only when clicked)."""
+    from diagnostics.rapport import images
+
+    ctx = ctx or contexte()
+    st.plotly_chart(fig, width="stretch", key=key)
+    try:
+        images.chemin_chromium()
+    except images.ImagesIndisponibles as exc:
+        st.caption(f"Téléchargement en image indisponible : {exc}")
+        return
+    source = _ligne_source(ctx)
+    base = key or nom
+    colonnes = st.columns([1, 1, 6])
+    for colonne, format_ in zip(colonnes, ("png", "svg")):
+
+        def rendre(format_=format_) -> bytes:
+            return images.image(images.legender(fig, source), format_, echelle=2.0 if format_ == "png" else 1.0)
+
+        colonne.download_button(
+            format_.upper(), data=rendre, file_name=nom_fichier(nom, extension=format_),
+            mime="image/png" if format_ == "png" else "image/svg+xml", on_click="ignore",
+            icon=":material/download:", key=f"telecharger-{base}-{format_}",
+            help=f"Télécharger ce graphique en {format_.upper()}",
+        )
 
 
 def legende_source(ctx: Contexte) -> None:

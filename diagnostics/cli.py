@@ -22,14 +22,14 @@ class ErreurUtilisateur(Exception):
     """A problem the user can fix; the message is printed as is."""
 
 
-def _territoire(valeur: str):
+def territoire_argument(valeur: str):
     try:
         return territories.resolve(valeur)
     except territories.TerritoireInconnu as exc:
         raise ErreurUtilisateur(str(exc)) from exc
 
 
-def _charger(args, territoire):
+def charger_argument(args, territoire):
     from .places import charger_lieux
 
     try:
@@ -73,8 +73,8 @@ def cmd_lieux(args) -> int:
     from .standard.fields import PIVOT_INCONNU
     from .standard.validate import row_problems
 
-    territoire = _territoire(args.territoire)
-    resultat = _charger(args, territoire)
+    territoire = territoire_argument(args.territoire)
+    resultat = charger_argument(args, territoire)
     lieux = resultat.lieux[dans_territoire(resultat.lieux, territoire)].reset_index(drop=True)
     problemes = row_problems(lieux)
     prets = problemes.map(len).eq(0)
@@ -119,8 +119,8 @@ def _ecrire_rapport(ecartes, problemes, path: Path) -> None:
 def cmd_indicateurs(args) -> int:
     from .diagnostic import diagnostic, table_unites
 
-    territoire = _territoire(args.territoire)
-    resultat = _charger(args, territoire)
+    territoire = territoire_argument(args.territoire)
+    resultat = charger_argument(args, territoire)
     if args.format == "csv":
         table = table_unites(territoire, resultat.lieux, rayon_km=args.rayon_km)
         from .exports import csv_tableur
@@ -142,7 +142,7 @@ def _ecrire_texte(texte: str, sortie: str | None) -> None:
         sys.stdout.write(texte)
 
 
-def _ajouter_source(p: argparse.ArgumentParser) -> None:
+def ajouter_options_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--territoire", "-t", required=True, help="france, reg:53, dep:29, epci:242900314, commune:29019 ou un nom")
     p.add_argument(
         "--source",
@@ -168,13 +168,13 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_territoires)
 
     lieux = sub.add_parser("lieux", help="exporter les lieux d'un territoire au standard")
-    _ajouter_source(lieux)
+    ajouter_options_source(lieux)
     lieux.add_argument("--format", choices=["csv", "json", "geojson", "xlsx"], default="csv")
     lieux.add_argument("--rapport", help="fichier CSV listant les lieux incomplets non exportés et pourquoi")
     lieux.set_defaults(func=cmd_lieux)
 
     ind = sub.add_parser("indicateurs", help="calculer le diagnostic d'un territoire")
-    _ajouter_source(ind)
+    ajouter_options_source(ind)
     ind.add_argument("--rayon-km", type=float, default=10.0, help="distance des zones blanches (défaut 10 km)")
     ind.add_argument("--format", choices=["json", "csv"], default="json")
     ind.add_argument(
@@ -184,10 +184,12 @@ def parser() -> argparse.ArgumentParser:
 
     # Commands that live with their feature (standardization, local map), registered here.
     from .carte_locale.commande import ajouter_commande as carte_locale
+    from .rapport.commande import ajouter_commande as rapport
     from .standard.commande import ajouter_commande as valider
 
     valider(sub)
     carte_locale(sub)
+    rapport(sub)
     return p
 
 

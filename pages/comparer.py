@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from diagnostics.places import charger_lieux
 from diagnostics.views import graphiques_couverture as gc
+from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +76,7 @@ if len(ligne):
         delta_color="off", delta_arrow="off",
         help=f"Valeur du territoire ; en dessous, la médiane des autres {pluriel} de {parent.libelle}.",
     )
-st.plotly_chart(gc.figure_pairs(table, graphe, libelle, genre), width="stretch")
+ui.graphique(gc.figure_pairs(table, graphe, libelle, genre), "comparaison", ctx)
 ui.legende_source(ctx)
 
 vue = table.sort_values(graphe, ascending=False, na_position="last")
@@ -93,13 +94,13 @@ ui.legende_source(ctx)
 export = gc.tableau_export(table, {"nom": "Territoire", "code": "Code", **{c: lib for c, (lib, _) in indicateurs.items()}})
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Tableau de comparaison (CSV)", data=lambda: gc.csv_octets(export),
-    file_name=gc.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
+    "Tableau de comparaison (CSV)", data=lambda: fichiers.csv_tableau(export),
+    file_name=fichiers.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
     icon=":material/download:", on_click="ignore",
 )
 d2.download_button(
-    "Tableau de comparaison (XLSX)", data=lambda: gc.xlsx_tableau(export, "comparaison"),
-    file_name=gc.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
+    "Tableau de comparaison (XLSX)", data=lambda: fichiers.xlsx_tableau(export, "comparaison"),
+    file_name=fichiers.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
     icon=":material/download:", on_click="ignore",
 )
 

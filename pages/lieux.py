@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from diagnostics.indicators import horaires
 from diagnostics.views import graphiques_offre as g
+from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
 ctx = ui.contexte()
@@ -68,18 +69,18 @@ ui.legende_source(ctx)
 st.markdown("**Télécharger les lieux affichés**")
 d1, d2, d3, _ = st.columns([1, 1, 1, 1])
 d1.download_button(
-    "CSV au standard", data=lambda: g.csv_standard(choisis), mime="text/csv", icon=":material/download:",
-    file_name=g.nom_fichier("lieux", ctx.territoire.nom, extension="csv"), on_click="ignore",
+    "CSV au standard", data=lambda: fichiers.csv_standard(choisis), mime="text/csv", icon=":material/download:",
+    file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="csv"), on_click="ignore",
     help="Standard des lieux de médiation numérique v1 (32 colonnes, UTF-8, séparateur virgule), prêt à être réutilisé.",
 )
 d2.download_button(
-    "Tableur (XLSX)", data=lambda: g.xlsx_lieux(choisis), icon=":material/download:",
+    "Tableur (XLSX)", data=lambda: fichiers.xlsx_lieux(choisis), icon=":material/download:",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    file_name=g.nom_fichier("lieux", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
+    file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
     help="Les champs du standard dans un tableur ; le texte reste du texte (jamais de formule).",
 )
 d3.download_button(
-    "Carte (GeoJSON)", data=lambda: g.geojson_lieux(choisis), mime="application/geo+json", icon=":material/download:",
-    file_name=g.nom_fichier("lieux", ctx.territoire.nom, extension="geojson"), on_click="ignore",
+    "Carte (GeoJSON)", data=lambda: fichiers.geojson_lieux(choisis), mime="application/geo+json", icon=":material/download:",
+    file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="geojson"), on_click="ignore",
     help="Points des lieux avec les champs du standard, pour un SIG ou une carte web ; sans coordonnées, géométrie vide.",
 )

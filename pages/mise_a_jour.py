@@ -10,7 +10,7 @@ import ui
 from diagnostics.sources.fichier import FichierIllisible, read_table
 from diagnostics.standard import mise_a_jour as maj
 from diagnostics.standard.correspondance import Correspondance, choisir_entete, cibles, suggerer
-from diagnostics.views import graphiques_offre as g
+from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
 CLE_FICHIER, CLE_CORRESPONDANCE = "maj_televerse", "maj_correspondance"
@@ -141,6 +141,6 @@ if r is not None:
         with st.expander(f"{titre} ({nombre(len(table))})"):
             st.dataframe(table, hide_index=True, width="stretch")
             st.download_button(
-                f"{titre} (CSV)", data=g.csv_tableau(table), mime="text/csv", icon=":material/download:",
-                file_name=g.nom_fichier(base, ctx.territoire.nom, extension="csv"), on_click="ignore", key=f"maj_cmp_{base}",
+                f"{titre} (CSV)", data=fichiers.csv_tableau(table), mime="text/csv", icon=":material/download:",
+                file_name=fichiers.nom_fichier(base, ctx.territoire.nom, extension="csv"), on_click="ignore", key=f"maj_cmp_{base}",
             )

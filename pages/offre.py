@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from diagnostics.indicators import horaires
 from diagnostics.views import graphiques_offre as g
+from diagnostics.views import fichiers
 from diagnostics.views.format import km, nombre, pourcentage
 
 ctx = ui.contexte()
@@ -58,15 +59,17 @@ onglets = st.tabs([*ONGLETS, "Horaires", "Zones blanches par service"])
 for onglet, champs in zip(onglets, ONGLETS.values()):
     with onglet:
         for champ in champs:
-            st.plotly_chart(g.figure_profil(profils[champ], max_valeurs=15), width="stretch", key=f"offre_{champ}")
+            ui.graphique(g.figure_profil(profils[champ], max_valeurs=15), f"offre_{champ}", ctx, key=f"offre_{champ}")
         st.caption(offre["note"])
         ui.legende_source(ctx)
 
 with onglets[len(ONGLETS)]:
     analyse = ui.memoiser(ctx, "analyse_horaires", (), lambda: horaires.analyser_horaires(ctx.lieux_territoire))
     gauche, droite = st.columns(2)
-    gauche.plotly_chart(g.figure_heures(analyse["heures_hebdo"]), width="stretch", key="offre_heures")
-    droite.plotly_chart(g.figure_ouvertures(heures), width="stretch", key="offre_ouvertures")
+    with gauche:
+        ui.graphique(g.figure_heures(analyse["heures_hebdo"]), "heures_par_semaine", ctx, key="offre_heures")
+    with droite:
+        ui.graphique(g.figure_ouvertures(heures), "ouvertures", ctx, key="offre_ouvertures")
     st.caption(
         f"Semaine de référence : {heures['semaine_reference']}. Ne sont pas comptés {nombre(heures['non_renseignes'])} "
         f"lieux sans horaires et {nombre(heures['non_exploitables'])} aux horaires illisibles (voir la page Qualité des données)."
@@ -79,7 +82,7 @@ with onglets[len(ONGLETS) + 1]:
         st.info("Les zones blanches par service ne sont pas disponibles pour ce territoire.")
     else:
         seuil = zones["seuil_km"]
-        st.plotly_chart(g.figure_zones_blanches_services(zones), width="stretch", key="offre_zones_blanches")
+        ui.graphique(g.figure_zones_blanches_services(zones), "zones_blanches_par_service", ctx, key="offre_zones_blanches")
         table = g.table_zones_blanches_services(zones)
         st.dataframe(
             g.format_francais(table, {"Lieux le proposant (voisins compris)": 0, "dont sans position": 0, "Population au-delà": 0,
@@ -108,8 +111,8 @@ with onglets[len(ONGLETS) + 1]:
             )
             st.caption("Distance « — » : aucun lieu connu ne propose ce service.")
             st.download_button(
-                "Télécharger la liste (CSV)", data=g.csv_tableau(loin), mime="text/csv", icon=":material/download:",
-                file_name=g.nom_fichier("communes_eloignees", service, ctx.territoire.nom, extension="csv"),
+                "Télécharger la liste (CSV)", data=fichiers.csv_tableau(loin), mime="text/csv", icon=":material/download:",
+                file_name=fichiers.nom_fichier("communes_eloignees", service, ctx.territoire.nom, extension="csv"),
                 on_click="ignore",
             )
             ui.legende_source(ctx)

@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from diagnostics.indicators import qualite
 from diagnostics.views import graphiques_offre as g
+from diagnostics.views import fichiers
 from diagnostics.views.format import nombre, pourcentage
 
 ctx = ui.contexte()
@@ -59,15 +60,16 @@ c5.metric(
 ui.legende_source(ctx)
 
 st.subheader("Fraîcheur des fiches")
-st.plotly_chart(g.figure_fraicheur(resume["fraicheur"]), width="stretch", key="qualite_fraicheur")
+ui.graphique(g.figure_fraicheur(resume["fraicheur"]), "fraicheur", ctx, key="qualite_fraicheur")
 st.caption("Âge de la date de dernière mise à jour (date_maj) en mois calendaires ; les dates fictives (1970) comptent comme absentes.")
 ui.legende_source(ctx)
 
 st.subheader("Complétude des fiches")
 gauche, droite = st.columns(2)
-gauche.plotly_chart(g.figure_completude(scores, resume["completude"]["seuil"]), width="stretch",
-                    key="qualite_completude")
-droite.plotly_chart(g.figure_criteres(criteres), width="stretch", key="qualite_criteres")
+with gauche:
+    ui.graphique(g.figure_completude(scores, resume["completude"]["seuil"]), "completude", ctx, key="qualite_completude")
+with droite:
+    ui.graphique(g.figure_criteres(criteres), "criteres_completude", ctx, key="qualite_criteres")
 ui.legende_source(ctx)
 
 st.subheader("Doublons probables")
@@ -81,8 +83,8 @@ else:
     )
     ui.legende_source(ctx)
     st.download_button(
-        "Doublons probables (CSV)", data=lambda: g.csv_tableau(doublons), mime="text/csv", icon=":material/download:",
-        file_name=g.nom_fichier("doublons", ctx.territoire.nom, extension="csv"), on_click="ignore",
+        "Doublons probables (CSV)", data=lambda: fichiers.csv_tableau(doublons), mime="text/csv", icon=":material/download:",
+        file_name=fichiers.nom_fichier("doublons", ctx.territoire.nom, extension="csv"), on_click="ignore",
     )
 
 st.subheader("Horaires, positions et contacts")
@@ -130,12 +132,12 @@ st.dataframe(table, hide_index=True, width="stretch")
 ui.legende_source(ctx)
 d1, d2, _ = st.columns([1, 1, 2])
 d1.download_button(
-    "Liste à faire (CSV)", data=lambda: g.csv_tableau(table), mime="text/csv", icon=":material/download:",
-    file_name=g.nom_fichier("a_faire", ctx.territoire.nom, extension="csv"), on_click="ignore",
+    "Liste à faire (CSV)", data=lambda: fichiers.csv_tableau(table), mime="text/csv", icon=":material/download:",
+    file_name=fichiers.nom_fichier("a_faire", ctx.territoire.nom, extension="csv"), on_click="ignore",
     help="Tableur français : séparateur point-virgule, UTF-8 ; les cellules ne contiennent jamais de formule.",
 )
 d2.download_button(
-    "Liste à faire (XLSX)", data=lambda: g.xlsx_tableau(table, "à faire"), icon=":material/download:",
+    "Liste à faire (XLSX)", data=lambda: fichiers.xlsx_tableau(table, "à faire"), icon=":material/download:",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    file_name=g.nom_fichier("a_faire", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
+    file_name=fichiers.nom_fichier("a_faire", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
 )

@@ -66,10 +66,10 @@ if comparaison.get("source") and comparaison["source"].get("nom") != diag["sourc
 
 gauche, droite = st.columns(2)
 with gauche:
-    st.plotly_chart(couverture_par_seuil(diag), width="stretch")
+    ui.graphique(couverture_par_seuil(diag), "habitants_a_moins_de", ctx)
 with droite:
     if diag.get("fragilite"):
-        st.plotly_chart(population_par_classe_ifn(diag["fragilite"]), width="stretch")
+        ui.graphique(population_par_classe_ifn(diag["fragilite"]), "population_par_classe_ifn", ctx)
 ui.legende_source(ctx)
 
 with st.expander("Méthode et définitions", icon=":material/help:"):

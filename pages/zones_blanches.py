@@ -9,6 +9,7 @@ from diagnostics.indicators.distances import METHODE as METHODE_DISTANCE
 from diagnostics.indicators.par_commune import COLONNES
 from diagnostics.places import dans_territoire
 from diagnostics.views import assets
+from diagnostics.views import fichiers
 from diagnostics.views import graphiques_couverture as gc
 from diagnostics.views.format import km, nombre, pourcentage
 
@@ -70,10 +71,10 @@ courbes, source_references = ui.memoiser(ctx, "courbes_references", (), lambda: 
 col_courbe, col_repartition = st.columns(2)
 with col_courbe:
     courbe = gc.courbe_couverture(table["distance_km"], table["population"])
-    st.plotly_chart(gc.figure_courbes(courbe, t.libelle, courbes, rayon), width="stretch")
+    ui.graphique(gc.figure_courbes(courbe, t.libelle, courbes, rayon), "courbe_couverture", ctx)
 with col_repartition:
     repartition = gc.repartition_distances(table["distance_km"], table["population"], rayon)
-    st.plotly_chart(gc.figure_distances(repartition, rayon), width="stretch")
+    ui.graphique(gc.figure_distances(repartition, rayon), "distances", ctx)
 ui.legende_source(ctx)
 if source_references is not None:
     st.caption(
@@ -83,13 +84,13 @@ if source_references is not None:
 
 st.header("Communes en zone blanche", divider="gray")
 if diag["zones_blanches"]:
-    st.plotly_chart(gc.figure_zones_blanches(diag["zones_blanches"], rayon), width="stretch")
+    ui.graphique(gc.figure_zones_blanches(diag["zones_blanches"], rayon), "zones_blanches", ctx)
     ui.legende_source(ctx)
 else:
     st.success(f"Toutes les communes du territoire ont un lieu d'inclusion numérique à moins de {rayon} km.")
 
 st.header("Communes à prioriser", divider="gray")
-st.plotly_chart(gc.figure_priorites(table), width="stretch")
+ui.graphique(gc.figure_priorites(table), "priorites", ctx)
 # Formatted in French by a Styler, which pandas caps in cells: the screen shows the head of the ranking.
 affichees = table[COLONNES_TABLEAU].head(gc.MAX_LIGNES_ECRAN)
 st.dataframe(
@@ -113,13 +114,13 @@ with st.expander("Méthode du score de priorité", icon=":material/info:"):
 classement = gc.tableau_export(table, {c: libelle for c, (libelle, _) in COLONNES.items()})
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Classement des communes (CSV)", data=lambda: gc.csv_octets(classement),
-    file_name=gc.nom_fichier("priorites", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
+    "Classement des communes (CSV)", data=lambda: fichiers.csv_tableau(classement),
+    file_name=fichiers.nom_fichier("priorites", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
     icon=":material/download:", on_click="ignore",
 )
 d2.download_button(
-    "Classement des communes (XLSX)", data=lambda: gc.xlsx_tableau(classement, "priorites"),
-    file_name=gc.nom_fichier("priorites", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
+    "Classement des communes (XLSX)", data=lambda: fichiers.xlsx_tableau(classement, "priorites"),
+    file_name=fichiers.nom_fichier("priorites", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
     icon=":material/download:", on_click="ignore",
 )
 
@@ -156,7 +157,7 @@ else:
         st.info(f"{len(sites)} lieux suffisent à couvrir toute la population à moins de {rayon} km.")
     col_graphe, col_carte = st.columns(2)
     with col_graphe:
-        st.plotly_chart(gc.figure_sites(sites), width="stretch")
+        ui.graphique(gc.figure_sites(sites), "sites_proposes", ctx)
     with col_carte:
         manquants = assets.message_assets_manquants()
         if manquants:
@@ -190,7 +191,7 @@ else:
     st.caption(f"Méthode : {implantation.METHODE}. Une commune compte pour toute sa population.")
     propositions = gc.tableau_export(sites, {c: libelle for c, (libelle, _) in gc.COLONNES_SITES.items()})
     st.download_button(
-        "Lieux proposés (CSV)", data=lambda: gc.csv_octets(propositions),
-        file_name=gc.nom_fichier("nouveaux-lieux", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
+        "Lieux proposés (CSV)", data=lambda: fichiers.csv_tableau(propositions),
+        file_name=fichiers.nom_fichier("nouveaux-lieux", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
         icon=":material/download:", on_click="ignore",
     )

@@ -17,6 +17,7 @@ from diagnostics.indicators import fragilite
 from diagnostics.indicators.par_commune import table_communes
 from diagnostics.places import charger_lieux, dans_territoire
 from diagnostics.views import assets
+from diagnostics.views import fichiers
 from diagnostics.views import graphiques_couverture as gc
 
 FINE = "\u202f"
@@ -194,7 +195,7 @@ def test_tableau_export_says_what_the_screen_says():
 
 def test_xlsx_keeps_formulas_as_text():
     frame = pd.DataFrame({"nom": ['=HYPERLINK("http://x","y")', "Brest"], "n": [3, 4], "part": [0.5, np.nan]})
-    classeur = openpyxl.load_workbook(io.BytesIO(gc.xlsx_tableau(frame, "essai")))
+    classeur = openpyxl.load_workbook(io.BytesIO(fichiers.xlsx_tableau(frame, "essai")))
     onglet = classeur["essai"]
     assert [c.value for c in onglet[1]] == ["nom", "n", "part"]
     cellule = onglet["A2"]
@@ -203,14 +204,14 @@ def test_xlsx_keeps_formulas_as_text():
 
 
 def test_csv_octets_neutralises_formulas():
-    texte = gc.csv_octets(pd.DataFrame({"nom": ["=1+1"], "v": [1.5]})).decode("utf-8")
+    texte = fichiers.csv_tableau(pd.DataFrame({"nom": ["=1+1"], "v": [1.5]})).decode("utf-8")
     assert texte.startswith("\ufeff") and "'=1+1;1,5" in texte
 
 
 def test_nom_fichier_is_safe():
-    nom = gc.nom_fichier("priorités", "Île-de-Sein / <script>", "10km", extension="CSV")
+    nom = fichiers.nom_fichier("priorités", "Île-de-Sein / <script>", "10km", extension="CSV")
     assert nom == "priorites_Ile-de-Sein-script_10km.csv"
-    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[a-z]+", gc.nom_fichier("../..", "«»", extension="xlsx"))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[a-z]+", fichiers.nom_fichier("../..", "«»", extension="xlsx"))
 
 
 # --- figures --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from diagnostics import territories
 from diagnostics.indicators import horaires, offre, qualite
 from diagnostics.standard.fields import ENUMS, field_names, to_places_frame
 from diagnostics.views import graphiques_offre as g
+from diagnostics.views import fichiers
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -250,19 +251,19 @@ def test_communes_beyond_a_service_in_an_epci(places):
 
 @given(st.text(max_size=60))
 def test_file_names_are_always_safe(texte):
-    nom = g.nom_fichier("lieux", texte, extension="csv")
+    nom = fichiers.nom_fichier("lieux", texte, extension="csv")
     assert re.fullmatch(r"[A-Za-z0-9_-]+\.csv", nom)
 
 
 def test_file_name_keeps_letters_without_accents():
-    assert g.nom_fichier("lieux", "Côtes-d'Armor / <x>", extension="csv") == "lieux_Cotes-d-Armor-x.csv"
-    assert g.nom_fichier("", "!!", extension="xlsx") == "export.xlsx"
+    assert fichiers.nom_fichier("lieux", "Côtes-d'Armor / <x>", extension="csv") == "lieux_Cotes-d-Armor-x.csv"
+    assert fichiers.nom_fichier("", "!!", extension="xlsx") == "export.xlsx"
 
 
 def test_standard_csv_is_the_standard_unaltered(places):
     frame = places.copy()
     frame.loc[0, "nom"] = "=HYPERLINK(\"http://x\")"
-    rows = list(csv.reader(io.StringIO(g.csv_standard(frame).decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(fichiers.csv_standard(frame).decode("utf-8"))))
     assert rows[0] == list(field_names())
     assert rows[1][field_names().index("nom")] == "=HYPERLINK(\"http://x\")"
     assert rows[1][field_names().index("telephone")] == "+33298000000"
@@ -270,11 +271,11 @@ def test_standard_csv_is_the_standard_unaltered(places):
 
 
 def test_places_xlsx_and_geojson(places):
-    classeur = load_workbook(io.BytesIO(g.xlsx_lieux(places)))
+    classeur = load_workbook(io.BytesIO(fichiers.xlsx_lieux(places)))
     onglet = classeur.active
     assert [c.value for c in onglet[1]][:3] == ["id", "pivot", "nom"]
     assert onglet.max_row == 1 + len(places)
-    geo = json.loads(g.geojson_lieux(places))
+    geo = json.loads(fichiers.geojson_lieux(places))
     assert len(geo["features"]) == len(places)
     assert geo["features"][0]["geometry"]["coordinates"] == [-4.49, 48.39]
     assert geo["features"][3]["geometry"] is None  # no coordinates: kept, without a point
@@ -283,9 +284,9 @@ def test_places_xlsx_and_geojson(places):
 def test_spreadsheet_table_files_never_hold_formulas():
     table = pd.DataFrame({"Nom": ["=1+1", "@SUM(A1)", "Mairie"], "Lieux": [3, 4, 5],
                           "Part": [0.5, np.nan, np.inf]})
-    texte = g.csv_tableau(table).decode("utf-8")
+    texte = fichiers.csv_tableau(table).decode("utf-8")
     assert texte.startswith("\ufeff") and "'=1+1" in texte and "'@SUM(A1)" in texte
-    onglet = load_workbook(io.BytesIO(g.xlsx_tableau(table, "à faire"))).active
+    onglet = load_workbook(io.BytesIO(fichiers.xlsx_tableau(table, "à faire"))).active
     assert onglet.title == "à faire"
     assert onglet["A2"].value == "=1+1" and onglet["A2"].data_type == "s"
     assert onglet["B2"].value == 3 and onglet["C2"].value == 0.5

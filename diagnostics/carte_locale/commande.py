@@ -11,10 +11,10 @@ from .site import FILTRES, construire_site, options_carte
 
 def ajouter_commande(sub) -> None:
     """Register `carte-locale` on the `diagnostic` command's subparsers."""
-    from ..cli import _ajouter_source
+    from ..cli import ajouter_options_source
 
     p = sub.add_parser("carte-locale", help="créer la carte des lieux d'un territoire à publier sur un site web")
-    _ajouter_source(p)
+    ajouter_options_source(p)
     p.add_argument("--couleur", help="couleur principale, ex. '#1f4e8c' (barre de titre, boutons)")
     p.add_argument("--couleur-secondaire", help="couleur des repères, ex. '#b3400a'")
     p.add_argument("--logo", help="fichier du logo : PNG, JPEG, WebP ou SVG, 512 Ko au plus")
@@ -32,7 +32,7 @@ def ajouter_commande(sub) -> None:
 
 
 def cmd_carte_locale(args) -> int:
-    from ..cli import ErreurUtilisateur, _charger, _territoire
+    from ..cli import ErreurUtilisateur, charger_argument, territoire_argument
 
     if not args.sortie:
         raise ErreurUtilisateur("Indiquez le dossier où écrire la carte avec --sortie DOSSIER.")
@@ -52,8 +52,8 @@ def cmd_carte_locale(args) -> int:
         )
     except ParametreInvalide as exc:
         raise ErreurUtilisateur(str(exc)) from exc
-    territoire = _territoire(args.territoire)
-    resultat = _charger(args, territoire)
+    territoire = territoire_argument(args.territoire)
+    resultat = charger_argument(args, territoire)
     try:
         site = construire_site(territoire, resultat.lieux, resultat.source, sortie, options)
     except AssetsIndisponibles as exc:

@@ -5,10 +5,7 @@ the spreadsheet files of these tables. No Streamlit here: pages only draw what t
 from __future__ import annotations
 
 import html
-import io
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
@@ -16,15 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from .. import territories
 from ..diagnostic import table_unites
-from ..exports import csv_tableur
 from ..indicators import comparaison as cmp
 from ..indicators import fragilite
 from ..indicators.distances import communes_choisies
@@ -326,45 +317,6 @@ def tableau_export(frame: pd.DataFrame, libelles: Mapping[str, str]) -> pd.DataF
         elif pd.api.types.is_float_dtype(serie) and np.isinf(serie.to_numpy(dtype=float)).any():
             out[colonne] = serie.astype(object).where(~np.isinf(serie.to_numpy(dtype=float)), "aucun lieu")
     return out.rename(columns=dict(libelles))
-
-
-def csv_octets(frame: pd.DataFrame) -> bytes:
-    """`exports.csv_tableur` of `frame` as bytes, for a download button."""
-    tampon = io.StringIO()
-    csv_tableur(frame, tampon)
-    return tampon.getvalue().encode("utf-8")
-
-
-def xlsx_tableau(frame: pd.DataFrame, feuille: str = "tableau") -> bytes:
-    """A spreadsheet of `frame` (header row, one row per line); text is stored as text, never as a formula."""
-    classeur = Workbook(write_only=True)
-    onglet = classeur.create_sheet(feuille[:31])
-    onglet.freeze_panes = "A2"
-    for i, colonne in enumerate(frame.columns, start=1):
-        largeur = max([len(str(colonne)), 8, *(len(str(v)) for v in frame[colonne].head(200))])
-        onglet.column_dimensions[get_column_letter(i)].width = float(min(largeur + 2, 60))
-    entete = []
-    for colonne in frame.columns:
-        cellule = _cellule_texte(onglet, colonne)
-        cellule.font = Font(bold=True)
-        entete.append(cellule)
-    onglet.append(entete)
-    for ligne in frame.itertuples(index=False):
-        onglet.append([_cellule(onglet, v) for v in ligne])
-    tampon = io.BytesIO()
-    classeur.save(tampon)
-    return tampon.getvalue()
-
-
-def nom_fichier(*parties: str, extension: str) -> str:
-    """A safe file name from French words: ASCII letters, digits, - and _ only ("zones-blanches_Finistere.csv")."""
-    morceaux = []
-    for partie in parties:
-        texte = unicodedata.normalize("NFKD", str(partie)).encode("ascii", "ignore").decode("ascii")
-        texte = re.sub(r"[^A-Za-z0-9-]+", "-", texte).strip("-")
-        if texte:
-            morceaux.append(texte[:60])
-    return "_".join(morceaux or ["export"]) + "." + re.sub(r"[^a-z0-9]", "", extension.lower())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -700,21 +652,3 @@ def _figure(figures: Mapping, colonne: str):
         cle = colonne.removeprefix("part_population_a_moins_de_").removesuffix("_km")
         return (figures.get("part_population_a_moins_de") or {}).get(cle)
     return figures.get(colonne)
-
-
-def _cellule_texte(onglet, valeur) -> WriteOnlyCell:
-    cellule = WriteOnlyCell(onglet, value=ILLEGAL_CHARACTERS_RE.sub("", str(valeur))[:32_767])
-    cellule.data_type = "s"  # after the value: openpyxl would take "=…" for a formula
-    return cellule
-
-
-def _cellule(onglet, valeur):
-    if valeur is None or valeur is pd.NA:
-        return None
-    if isinstance(valeur, (bool, np.bool_)):
-        return "oui" if valeur else "non"
-    if isinstance(valeur, (int, np.integer)):
-        return int(valeur)
-    if isinstance(valeur, (float, np.floating)):
-        return float(valeur) if math.isfinite(valeur) else None
-    return _cellule_texte(onglet, valeur)
