@@ -84,7 +84,9 @@ def _lieux_api(identifiant: str) -> Lieux:
         barre.empty()
 
 
-def _lieux_partages(identifiant: str, source: str) -> Lieux:
+def lieux_partages(identifiant: str, source: str) -> Lieux:
+    """Places of a territory from a shared source (snapshot or API), cached for every session; an API
+    fallback is not kept, so the next call tries the API again."""
     if source == "api":
         resultat = _lieux_api(identifiant)
         if resultat.source.repli:
@@ -252,7 +254,7 @@ def barre_laterale() -> Contexte | None:
 
 def _contexte(t: territories.Territoire, source: str) -> Contexte | None:
     if source in SOURCES_PARTAGEES:
-        return Contexte(territoire=t, source=source, resultat=_lieux_partages(t.id, source))
+        return Contexte(territoire=t, source=source, resultat=lieux_partages(t.id, source))
     if source == "dataspace":
         jeton = st.session_state.get("_jeton") or os.environ.get("DIAGNOSTIC_DATASPACE_TOKEN", "")
         if not jeton:
@@ -314,6 +316,22 @@ def graphique(fig, nom: str, ctx: Contexte | None = None, *, key: str | None = N
             icon=":material/download:", key=f"telecharger-{base}-{format_}",
             help=f"Télécharger ce graphique en {format_.upper()}",
         )
+
+
+def seuil_zones_blanches(cle: str, libelle: str, aide: str) -> int:
+    """The white-zone distance slider, shared by the pages that use it.
+
+    Each page's slider has its own key (a widget's state ends with its page); "_seuil_km" carries the
+    value across pages and `?rayon=` across sessions.
+    """
+    from diagnostics.views import graphiques_couverture as gc
+
+    if cle not in st.session_state:
+        st.session_state[cle] = st.session_state.get("_seuil_km") or gc.seuil_depuis_url(st.query_params.get("rayon"))
+    rayon = st.slider(libelle, min_value=gc.SEUIL_MIN_KM, max_value=gc.SEUIL_MAX_KM, step=1, format="%d km", key=cle, help=aide)
+    st.session_state["_seuil_km"] = rayon
+    st.query_params["rayon"] = str(rayon)
+    return rayon
 
 
 def legende_source(ctx: Contexte) -> None:

@@ -3,7 +3,6 @@ beside the territories that contain it."""
 import streamlit as st
 
 import ui
-from diagnostics.places import charger_lieux
 from diagnostics.views import graphiques_couverture as gc
 from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
@@ -25,19 +24,10 @@ if t.niveau == "france":
 else:
     st.markdown(f"Comparé aux autres {pluriel} de **{parent.libelle}**.")
 
-# One threshold for both pages: each page's slider has its own key (a widget's state ends with its
-# page), "_seuil_km" carries the value across pages and the URL across sessions.
-if "seuil_km_comparer" not in st.session_state:
-    st.session_state["seuil_km_comparer"] = (
-        st.session_state.get("_seuil_km") or gc.seuil_depuis_url(st.query_params.get("rayon"))
-    )
-rayon = st.slider(
-    "Seuil des zones blanches", min_value=gc.SEUIL_MIN_KM, max_value=gc.SEUIL_MAX_KM, step=1, format="%d km",
-    key="seuil_km_comparer",
-    help="Une commune est en zone blanche quand aucun lieu n'est à moins de cette distance à vol d'oiseau.",
+rayon = ui.seuil_zones_blanches(
+    "seuil_km_comparer", "Seuil des zones blanches",
+    "Une commune est en zone blanche quand aucun lieu n'est à moins de cette distance à vol d'oiseau.",
 )
-st.session_state["_seuil_km"] = rayon
-st.query_params["rayon"] = str(rayon)
 
 if ctx.cle_session:
     # This session's own places cover the territory and its surroundings only, not every peer.
@@ -48,7 +38,7 @@ if ctx.cle_session:
     )
 else:
     with st.spinner(f"Chargement des lieux de {parent.libelle}…"):
-        charges = ui.memoiser(ctx, "lieux_pairs", (parent.id,), lambda: charger_lieux(parent, ctx.source))
+        charges = ui.lieux_partages(parent.id, ctx.source)
     lieux = charges.lieux
     if charges.source.repli:
         st.warning(f"Territoires comparés : {charges.source.message}")

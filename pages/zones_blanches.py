@@ -24,20 +24,11 @@ t = ctx.territoire
 st.title("Zones blanches et priorités")
 st.markdown(f"**{t.libelle}** · {t.niveau_libelle} · {nombre(t.population)} habitants")
 
-# One threshold for both pages: each page's slider has its own key (a widget's state ends with its
-# page), "_seuil_km" carries the value across pages and the URL across sessions.
-if "seuil_km_zones" not in st.session_state:
-    st.session_state["seuil_km_zones"] = (
-        st.session_state.get("_seuil_km") or gc.seuil_depuis_url(st.query_params.get("rayon"))
-    )
-rayon = st.slider(
-    "Seuil de distance", min_value=gc.SEUIL_MIN_KM, max_value=gc.SEUIL_MAX_KM, step=1, format="%d km",
-    key="seuil_km_zones",
-    help="Une commune est en zone blanche quand aucun lieu d'inclusion numérique n'est à moins de cette distance "
+rayon = ui.seuil_zones_blanches(
+    "seuil_km_zones", "Seuil de distance",
+    "Une commune est en zone blanche quand aucun lieu d'inclusion numérique n'est à moins de cette distance "
     "à vol d'oiseau de son point intérieur (lieux des territoires voisins compris).",
 )
-st.session_state["_seuil_km"] = rayon
-st.query_params["rayon"] = str(rayon)
 
 diag = ui.diagnostic(ctx, rayon)
 table = ui.table_communes(ctx, rayon)

@@ -2,24 +2,16 @@
 second sheet describing each column. Text cells are written as text (never run as formulas)."""
 from __future__ import annotations
 
-import io
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ..diagnostic import table_unites
-from ..exports import csv_tableur
 from ..indicators.par_commune import COLONNES
 from ..views import definitions
-from ..views.fichiers import nom_fichier
+from ..views.fichiers import csv_tableau, nom_fichier, xlsx_classeur
 from ..views.graphiques_couverture import indicateurs_pairs
 
 # Definitions of the per-commune columns that `views.definitions` does not hold.
@@ -115,31 +107,12 @@ def table_par_epci(territoire, lieux: gpd.GeoDataFrame, *, rayon_km: float = 10.
 
 def csv_octets(table: TableIndicateurs) -> bytes:
     """The table as a French spreadsheet CSV (`;`, decimal comma, BOM, formulas neutralised)."""
-    tampon = io.StringIO()
-    csv_tableur(table.donnees, tampon)
-    return tampon.getvalue().encode("utf-8")
+    return csv_tableau(table.donnees)
 
 
 def xlsx_octets(table: TableIndicateurs) -> bytes:
     """The table as XLSX: sheet "indicateurs" (numbers as numbers, text as text) and sheet "colonnes"."""
-    classeur = Workbook(write_only=True)
-    for nom, frame in (("indicateurs", table.donnees), ("colonnes", table.description)):
-        onglet = classeur.create_sheet(nom)
-        onglet.freeze_panes = "A2"
-        for i, colonne in enumerate(frame.columns, start=1):
-            largeur = max([len(str(colonne)), 8, *(len(str(v)) for v in frame[colonne].head(200))])
-            onglet.column_dimensions[get_column_letter(i)].width = float(min(largeur + 2, 70))
-        entete = []
-        for colonne in frame.columns:
-            cellule = _texte(onglet, colonne)
-            cellule.font = Font(bold=True)
-            entete.append(cellule)
-        onglet.append(entete)
-        for ligne in frame.itertuples(index=False):
-            onglet.append([_cellule(onglet, v) for v in ligne])
-    tampon = io.BytesIO()
-    classeur.save(tampon)
-    return tampon.getvalue()
+    return xlsx_classeur({"indicateurs": table.donnees, "colonnes": table.description})
 
 
 def fichiers(territoire_nom: str, tables: list[TableIndicateurs | None]) -> dict[str, bytes]:
@@ -170,21 +143,3 @@ def _lisible(frame: pd.DataFrame) -> pd.DataFrame:
             if np.isinf(valeurs).any():
                 out[colonne] = serie.astype(object).where(~np.isinf(valeurs), "aucun lieu")
     return out
-
-
-def _texte(onglet, valeur) -> WriteOnlyCell:
-    cellule = WriteOnlyCell(onglet, value=ILLEGAL_CHARACTERS_RE.sub("", str(valeur))[:32_767])
-    cellule.data_type = "s"  # after the value: openpyxl would take "=…" for a formula
-    return cellule
-
-
-def _cellule(onglet, valeur):
-    if valeur is None or valeur is pd.NA:
-        return None
-    if isinstance(valeur, (bool, np.bool_)):
-        return "oui" if valeur else "non"
-    if isinstance(valeur, (int, np.integer)):
-        return int(valeur)
-    if isinstance(valeur, (float, np.floating)):
-        return float(valeur) if math.isfinite(valeur) else None  # Excel has no NaN nor infinity
-    return _texte(onglet, valeur)

@@ -63,21 +63,28 @@ def csv_tableau(frame: pd.DataFrame) -> bytes:
 
 
 def xlsx_tableau(frame: pd.DataFrame, feuille: str = "tableau") -> bytes:
-    """A spreadsheet of `frame` (header row, one row per line); text is stored as text, never as a formula."""
+    """A one-sheet spreadsheet of `frame`; text is stored as text, never as a formula."""
+    return xlsx_classeur({feuille: frame})
+
+
+def xlsx_classeur(feuilles: dict[str, pd.DataFrame]) -> bytes:
+    """A spreadsheet with one sheet per frame (bold frozen header, numbers as numbers, every text as a
+    text cell — never a formula — and columns sized to their content)."""
     classeur = Workbook(write_only=True)
-    onglet = classeur.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", feuille)[:31] or "tableau")
-    onglet.freeze_panes = "A2"
-    for i, colonne in enumerate(frame.columns, start=1):
-        largeur = max([len(str(colonne)), 8, *(len(str(v)) for v in frame[colonne].head(200))])
-        onglet.column_dimensions[get_column_letter(i)].width = float(min(largeur + 2, 60))
-    entete = []
-    for colonne in frame.columns:
-        cellule = _cellule_texte(onglet, colonne)
-        cellule.font = Font(bold=True)
-        entete.append(cellule)
-    onglet.append(entete)
-    for ligne in frame.itertuples(index=False):
-        onglet.append([_cellule(onglet, v) for v in ligne])
+    for feuille, frame in feuilles.items():
+        onglet = classeur.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", feuille)[:31] or "tableau")
+        onglet.freeze_panes = "A2"
+        for i, colonne in enumerate(frame.columns, start=1):
+            largeur = max([len(str(colonne)), 8, *(len(str(v)) for v in frame[colonne].head(200))])
+            onglet.column_dimensions[get_column_letter(i)].width = float(min(largeur + 2, 70))
+        entete = []
+        for colonne in frame.columns:
+            cellule = _cellule_texte(onglet, colonne)
+            cellule.font = Font(bold=True)
+            entete.append(cellule)
+        onglet.append(entete)
+        for ligne in frame.itertuples(index=False):
+            onglet.append([_cellule(onglet, v) for v in ligne])
     tampon = io.BytesIO()
     classeur.save(tampon)
     return tampon.getvalue()
