@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from diagnostics.places import charger_lieux, dans_territoire
+from diagnostics.territories import resolve
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -29,6 +32,22 @@ def test_first_page_at_every_level(territoire):
     assert not at.exception, at.exception
     assert at.metric, "the headline figures are missing"
     assert "Instantané embarqué" in _texts(at)
+
+
+@pytest.mark.parametrize("territoire", ["france", "reg:53", "dep:29", "epci:242900314", "commune:29019"])
+def test_map_page_at_every_level(territoire):
+    at = _app(territoire=territoire)
+    at.switch_page("pages/carte.py").run()
+    assert not at.exception, at.exception
+    cartes = [e for e in at.get("iframe")] or [e for e in at.main if type(e).__name__ == "UnknownElement"]
+    html = " ".join(str(getattr(e, "proto", "")) for e in cartes)
+    lieux = charger_lieux(resolve(territoire)).lieux
+    dedans = lieux[dans_territoire(lieux, resolve(territoire)) & lieux.geometry.notna()]
+    noms = [n for n in dedans["nom"] if n.isascii() and n.replace(" ", "").isalnum()]
+    assert noms, "test data: an in-territory place with a plain name"
+    assert noms[0] in html, "the territory's places are missing from the map"
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html, "map assets must be served by the app"
+    assert "Source : Instantané embarqué" in _texts(at)
 
 
 def test_territory_in_url_is_kept():
