@@ -112,7 +112,17 @@ def test_missing_assets_are_listed_with_a_french_sentence(tmp_path):
 
 
 def test_package_json_pins_the_versions_folium_asks_for():
-    dependances = json.loads((ROOT_DIR / "package.json").read_text())["dependencies"]
+    from diagnostics.carte_locale.site import VENDOR
+
+    # Packages only the local website map uses (copied from node_modules/ by carte_locale.site).
+    carte_locale = {sources[0].split("/")[0] for sources in VENDOR.values()} - {
+        source.split("/")[0] for source in assets.COPIES.values()
+    }
+    dependances = {
+        nom: version
+        for nom, version in json.loads((ROOT_DIR / "package.json").read_text())["dependencies"].items()
+        if nom not in carte_locale
+    }
     verrou = json.loads((ROOT_DIR / "package-lock.json").read_text())["packages"]
     for nom, version in dependances.items():
         assert verrou[f"node_modules/{nom}"]["version"] == version

@@ -1,7 +1,6 @@
 """Local map site: the data it carries, escaping, colour/logo/SVG checks, snippets and the CLI."""
 from __future__ import annotations
 
-import argparse
 import html
 import io
 import json
@@ -27,7 +26,6 @@ from diagnostics.carte_locale import (
     valider_couleur,
     valider_logo,
 )
-from diagnostics.carte_locale.commande import ajouter_commande
 from diagnostics.carte_locale.site import page_html
 from diagnostics.places import charger_lieux
 from diagnostics.sources.base import SourceInfo
@@ -270,17 +268,7 @@ def test_extrait_national_departement_region_france():
 
 
 @pytest.fixture
-def cli_avec_commande(monkeypatch):
-    parser = cli.parser
-
-    def avec_carte_locale():
-        p = parser()
-        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-        if "carte-locale" not in sub.choices:
-            ajouter_commande(sub)
-        return p
-
-    monkeypatch.setattr(cli, "parser", avec_carte_locale)
+def cli_avec_commande():
     return cli.main
 
 

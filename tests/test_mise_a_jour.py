@@ -14,7 +14,6 @@ from openpyxl import Workbook, load_workbook
 
 from diagnostics import cli, territories
 from diagnostics.sources.fichier import FichierIllisible
-from diagnostics.standard.commande import ajouter_commande
 from diagnostics.standard.fields import field_names
 from diagnostics.standard.mise_a_jour import FICHIERS, mettre_a_jour
 
@@ -156,15 +155,7 @@ def test_never_crashes_never_loses_a_row(cellules):
 
 
 @pytest.fixture
-def diagnostic(monkeypatch):
-    original = cli.parser
-
-    def parser():
-        p = original()
-        ajouter_commande(next(a for a in p._actions if a.dest == "commande"))
-        return p
-
-    monkeypatch.setattr(cli, "parser", parser)
+def diagnostic():
     return cli.main
 
 

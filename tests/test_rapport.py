@@ -19,7 +19,7 @@ from diagnostics import cli, territories
 from diagnostics.diagnostic import diagnostic
 from diagnostics.indicators.par_commune import COLONNES, table_communes
 from diagnostics.places import charger_lieux
-from diagnostics.rapport import commande, construire, fichiers_rapport, html, tableaux
+from diagnostics.rapport import construire, fichiers_rapport, html, tableaux
 from diagnostics.rapport.contenu import date_francaise
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium absent : installez le paquet Debian chromium.")
@@ -187,22 +187,9 @@ def test_epci_table_and_safe_file_names(donnees):
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.(csv|xlsx)", n) for n in noms)
 
 
-def _main(argv):
-    p = cli.parser()
-    sub = next(a for a in p._actions if a.dest == "commande")
-    if "rapport" not in sub.choices:
-        commande.ajouter_commande(sub)
-    args = p.parse_args(argv)
-    try:
-        return args.func(args)
-    except cli.ErreurUtilisateur as exc:
-        print(f"Erreur : {exc}")
-        return cli.EXIT_ERREUR
-
-
 def test_cli_writes_the_files_and_tables(tmp_path, capsys):
     sortie = tmp_path / "fiche"
-    assert _main(["rapport", "-t", "Brest Métropole", "--format", "html", "--sortie", str(sortie), "--tableaux"]) == 0
+    assert cli.main(["rapport", "-t", "Brest Métropole", "--format", "html", "--sortie", str(sortie), "--tableaux"]) == 0
     assert sorted(p.name for p in sortie.iterdir()) == [
         "fiche-territoire_Brest-Metropole.html",
         "indicateurs-communes_Brest-Metropole.csv", "indicateurs-communes_Brest-Metropole.xlsx",
@@ -212,10 +199,10 @@ def test_cli_writes_the_files_and_tables(tmp_path, capsys):
 
 
 def test_cli_user_errors_are_one_french_sentence(tmp_path, capsys):
-    assert _main(["rapport", "-t", EPCI, "--format", "docx", "--sortie", str(tmp_path)]) == 1
-    assert "Format inconnu ou absent « docx »" in capsys.readouterr().out
+    assert cli.main(["rapport", "-t", EPCI, "--format", "docx", "--sortie", str(tmp_path)]) == 1
+    assert "Format inconnu ou absent « docx »" in capsys.readouterr().err
     faux = tmp_path / "logo.png"
     faux.write_text("pas une image")
-    assert _main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(tmp_path), "--logo", str(faux)]) == 1
-    assert "PNG ou JPEG" in capsys.readouterr().out
-    assert _main(["rapport", "-t", "zzzz-inconnu", "--sortie", str(tmp_path)]) == 1
+    assert cli.main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(tmp_path), "--logo", str(faux)]) == 1
+    assert "PNG ou JPEG" in capsys.readouterr().err
+    assert cli.main(["rapport", "-t", "zzzz-inconnu", "--sortie", str(tmp_path)]) == 1
