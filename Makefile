@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 PORT ?= 8501
 
-.PHONY: run test install install-dev system assets data bench bench-app clean
+.PHONY: run test install install-dev system assets data bench bench-app bench-charge clean
 
 run: install assets
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
@@ -50,6 +50,9 @@ bench: install-dev
 
 bench-app: install-dev system assets
 	$(BIN)/python scripts/bench_app.py
+
+bench-charge: install-dev system assets
+	$(BIN)/python scripts/bench_charge.py
 
 clean:
 	rm -rf $(VENV) static/vendor node_modules .pytest_cache

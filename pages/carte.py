@@ -5,8 +5,7 @@ from streamlit_folium import st_folium
 import ui
 from diagnostics.views import assets
 from diagnostics.views.carte_donnees import INDICATEURS_CARTE, couches_carte
-from diagnostics.views.carte import carte_territoire, taille_html
-from diagnostics.views.format import nombre
+from diagnostics.views.carte import carte_territoire
 
 ctx = ui.contexte()
 t = ctx.territoire
@@ -29,23 +28,24 @@ fond = fond_col.radio(
 )
 
 
-def _construire():
+def _couches():
     if t.niveau == "france":
-        couches = couches_carte(t, ctx.lieux, None, rayon_km=rayon, table_departements=ui.table_unites(ctx, "departement"))
-    else:
-        couches = couches_carte(t, ctx.lieux, ui.table_communes(ctx, rayon), rayon_km=rayon)
-    m = carte_territoire(
-        couches.lieux, couches.polygones, couches.contour, indicateur=couches.colonne(indicateur),
-        libelle_indicateur=INDICATEURS_CARTE[indicateur][0], classes=INDICATEURS_CARTE[indicateur][1],
-        zones_blanches=couches.zones_blanches, lieux_voisins=couches.lieux_voisins, fond=fond,
-        assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""),
-    )
-    return m, couches.note, taille_html(m)
+        return couches_carte(t, ctx.lieux, None, rayon_km=rayon, table_departements=ui.table_unites(ctx, "departement"))
+    return couches_carte(t, ctx.lieux, ui.table_communes(ctx, rayon), rayon_km=rayon)
 
 
-carte, note, taille = ui.memoiser(ctx, "carte", (indicateur, rayon, fond), _construire)
+# The layers are cached; the folium map is built again at each run: a folium Map rendered a second
+# time (by another session) comes out with broken layer references.
+couches = ui.memoiser(ctx, "couches_carte", (rayon,), _couches)
+carte = carte_territoire(
+    couches.lieux, couches.polygones, couches.contour, indicateur=couches.colonne(indicateur),
+    libelle_indicateur=INDICATEURS_CARTE[indicateur][0], classes=INDICATEURS_CARTE[indicateur][1],
+    zones_blanches=couches.zones_blanches, lieux_voisins=couches.lieux_voisins, fond=fond,
+    assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""),
+)
 st_folium(carte, height=640, width=None, returned_objects=[], key=f"carte-{t.id}-{indicateur}-{rayon}-{fond}")
+note = couches.note
 if note:
     st.caption(note)
 ui.legende_source(ctx)
-st.caption(f"Carte de {nombre(taille / 1e6, 1)} Mo ; contours IGN ADMIN EXPRESS 2018 recodés au COG 2026.")
+st.caption("Contours des communes : IGN ADMIN EXPRESS 2018 recodés au COG 2026 (Licence Ouverte).")

@@ -156,17 +156,15 @@ else:
         else:
             base = assets.base_streamlit(st.get_option("server.baseUrlPath"))
             dedans = dans_territoire(ctx.lieux, t)
-            carte = ui.memoiser(
-                ctx, "carte_sites", (float(rayon), nb_sites, base),
-                lambda: gc.carte_sites(
-                    t, sites, [z["code"] for z in diag["zones_blanches"]], rayon,
-                    lieux=ctx.lieux[dedans], lieux_voisins=ctx.lieux[~dedans], assets_base=base,
-                ),
+            # Built at each run, never cached: a folium Map rendered twice comes out broken.
+            carte = gc.carte_sites(
+                t, sites, [z["code"] for z in diag["zones_blanches"]], rayon,
+                lieux=ctx.lieux[dedans], lieux_voisins=ctx.lieux[~dedans], assets_base=base,
             )
             # streamlit-folium draws a map once per key: a new key for each set of sites redraws it.
             st_folium(
                 carte, key=f"carte_sites-{'-'.join(ctx.cle)}-{rayon}-{nb_sites}", height=460,
-                use_container_width=True, returned_objects=[],
+                width=None, returned_objects=[],
             )
             st.caption(
                 f"Numéros : lieux proposés dans l'ordre ; cercles : {rayon} km autour de chacun ; "

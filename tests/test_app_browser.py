@@ -49,3 +49,16 @@ def test_pick_a_territory_and_see_its_places_on_the_map(serveur):
         page.screenshot(path=str(ARTIFACTS / "carte_landivisiau.png"), full_page=True)
     assert not bloquees, f"requêtes vers l'extérieur : {bloquees[:5]}"
     assert not erreurs, erreurs
+
+
+def test_the_same_map_draws_again_for_a_second_session(serveur):
+    # Regression: a cached folium Map rendered a second time lost its layer variables.
+    with chromium() as browser:
+        for _ in range(2):
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            erreurs: list[str] = []
+            page.on("pageerror", lambda e: erreurs.append(str(e)))
+            page.goto(f"{serveur}/carte?territoire=epci:242900314")
+            assert drawn_places(map_frame(page)) > 0
+            assert not erreurs, erreurs
+            page.close()

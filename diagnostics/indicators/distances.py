@@ -310,12 +310,17 @@ def _table_osrm(client: httpx.Client, osrm_url: str, origins: np.ndarray, destin
             f"Le serveur OSRM ({osrm_url}) n'a pas répondu correctement ({exc.__class__.__name__}) : "
             "vérifiez son adresse ou retirez-la pour garder les distances à vol d'oiseau."
         ) from exc
+    if not isinstance(corps, dict):
+        corps = {}  # a JSON list or number is no OSRM answer: reported below like any error
     if reponse.status_code != 200 or corps.get("code") != "Ok" or "durations" not in corps:
         raise OSRMIndisponible(
             f"Le serveur OSRM ({osrm_url}) a renvoyé une erreur ({corps.get('code', reponse.status_code)}) : "
             "vérifiez son adresse ou retirez-la pour garder les distances à vol d'oiseau."
         )
-    durees = np.array([[np.nan if v is None else v for v in ligne] for ligne in corps["durations"]], dtype=float)
+    try:
+        durees = np.array([[np.nan if v is None else v for v in ligne] for ligne in corps["durations"]], dtype=float)
+    except (TypeError, ValueError):
+        durees = np.empty(0)  # durations that are not rows of numbers: same message as a wrong shape
     if durees.shape != (n, len(destinations)):
         raise OSRMIndisponible(
             f"Le serveur OSRM ({osrm_url}) a renvoyé un tableau de taille inattendue : "

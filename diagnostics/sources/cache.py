@@ -135,16 +135,21 @@ def with_fallback(
     cache: Cache,
     key: str,
     service: str,
+    refus: tuple[int, ...] = (),
 ) -> Lieux:
     """Run `download`; cache its payload on success, else serve the last good cache of `key`.
 
     `download` returns (places, raw payload, metadata) and raises `DownloadError`; `parse` turns a
     cached payload back into places. `service` names the source at the start of a sentence
-    (« L'API nationale »). Raises `SourceIndisponible` when neither works.
+    (« L'API nationale »). Raises `SourceIndisponible` when neither works, and at once for the HTTP
+    statuses in `refus`: the cache is shared by whoever uses the source, so a refused credential must
+    not be answered with what another credential downloaded.
     """
     try:
         lieux, payload, meta = download()
     except DownloadError as error:
+        if error.status in refus:
+            raise SourceIndisponible(str(error)) from error
         return _serve_cache(error, parse, cache, key, service)
     try:
         cache.save(key, payload, meta)

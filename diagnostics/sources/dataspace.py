@@ -85,7 +85,7 @@ def fetch_places(
         return _to_lieux(parse_items(payload), "", [])
 
     key = Cache.key("dataspace", territoire.id, base, [json.dumps(f, sort_keys=True) for f in filters])
-    return with_fallback(download, parse_cached, cache=cache, key=key, service=SERVICE.title)
+    return with_fallback(download, parse_cached, cache=cache, key=key, service=SERVICE.title, refus=(401, 403))
 
 
 def plan_filters(

@@ -146,7 +146,7 @@ def _decode(data: bytes) -> str:
     """UTF-16 (with BOM), UTF-8 (with or without BOM), else cp1252, else latin-1 (never fails)."""
     encoding = _utf16(data[:2])
     if encoding:
-        return data.decode(encoding)
+        return data.decode(encoding, errors="replace")  # an odd last byte must not lose the whole file
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -158,7 +158,14 @@ def _decode(data: bytes) -> str:
 def _read_csv(data: bytes, nom: str) -> pd.DataFrame:
     text = _decode(data)
     sep = _separator(text)
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if any(c.strip() for c in row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if any(c.strip() for c in row)]
+    except csv.Error as error:  # a cell beyond the csv module's 128 KB limit
+        raise FichierIllisible(
+            f"Le fichier « {nom} » contient une cellule trop longue ou mal formée pour un tableau CSV : vérifiez qu'il s'agit du bon fichier."
+        ) from error
+    if not rows:  # only blanks the emptiness test does not know (vertical tab, form feed…)
+        raise FichierIllisible(f"Le fichier « {nom} » est vide : choisissez un fichier qui contient des lieux.")
     return _frame(rows[0], rows[1:])
 
 
@@ -237,6 +244,10 @@ def _read_json(data: bytes, nom: str) -> pd.DataFrame:
         raise FichierIllisible(
             f"Le fichier « {nom} » n'est pas un JSON valide (ligne {getattr(error, 'lineno', '?')}) : vérifiez qu'il est complet."
         ) from error
+    except RecursionError as error:
+        raise FichierIllisible(
+            f"Le fichier « {nom} » est imbriqué bien trop profondément pour être une liste de lieux : vérifiez qu'il s'agit du bon fichier."
+        ) from error
     records = _records(parsed)
     if records is None:
         raise FichierIllisible(
@@ -268,10 +279,12 @@ def _records(parsed) -> list[dict] | None:
 
 
 def _feature_record(feature: dict) -> dict:
-    record = dict(feature.get("properties") or {})
+    properties = feature.get("properties")
+    # Properties that are not an object are kept whole in one column rather than dropped.
+    record = dict(properties) if isinstance(properties, dict) else {} if properties is None else {"properties": properties}
     if "id" not in record and feature.get("id") is not None:
         record["id"] = feature["id"]
-    geometry = feature.get("geometry") or {}
+    geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
     coordinates = geometry.get("coordinates") if geometry.get("type") == "Point" else None
     lacking = any(cell_text(record.get(name)).strip() == "" for name in ("latitude", "longitude"))
     if lacking and isinstance(coordinates, list) and len(coordinates) >= 2:

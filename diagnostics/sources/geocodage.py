@@ -87,11 +87,9 @@ def geocoder(
 
     base = url_ban(ban)
     if base and manque.any():
-        try:
-            trouves = _ban(out, np.flatnonzero(manque), base, dossier_cache, client, policy)
-        except DownloadError as exc:
-            trouves = {}
-            rapport.append(f"{exc} Les lieux sans coordonnées sont placés au centre de leur commune.")
+        trouves, erreur = _ban(out, np.flatnonzero(manque), base, dossier_cache, client, policy)
+        if erreur is not None:
+            rapport.append(f"{erreur} Les lieux sans coordonnées sont placés au centre de leur commune.")
         for i, (la, lo, score, genre, libelle) in trouves.items():
             lat[i], lon[i] = la, lo
             approx[i] = genre not in _PRECIS
@@ -155,21 +153,29 @@ def _requete(row: pd.Series) -> str:
     return " | ".join(str(row.get(k, "") or "").strip() for k in ("adresse", "code_postal", "commune", "code_insee"))
 
 
-def _ban(out: pd.DataFrame, lignes: np.ndarray, base: str, dossier: Path | None, client, policy) -> dict[int, tuple]:
-    """Row → (lat, lon, score, type, label) for the rows the BAN places with enough confidence."""
+def _ban(
+    out: pd.DataFrame, lignes: np.ndarray, base: str, dossier: Path | None, client, policy
+) -> tuple[dict[int, tuple], DownloadError | None]:
+    """Row → (lat, lon, score, type, label) for the rows the BAN places with enough confidence, and the
+    failure of the request if any (the answers already cached are used all the same)."""
     requetes = {int(i): _requete(out.iloc[i]) for i in lignes if str(out.iloc[i]["adresse"]).strip()}
     chemin = (dossier or cache_dir() / "ban") / "adresses.json"
     cache = _lire_cache(chemin)
     a_demander = sorted({q for q in requetes.values() if _cle(q) not in cache})
+    erreur = None
     if a_demander:
-        cache.update(_appeler(out, requetes, a_demander, base, client, policy))
-        _ecrire_cache(chemin, cache)
+        try:
+            cache.update(_appeler(out, requetes, a_demander, base, client, policy))
+        except DownloadError as exc:
+            erreur = exc
+        else:
+            _ecrire_cache(chemin, cache)
     trouves = {}
     for i, q in requetes.items():
         hit = cache.get(_cle(q))
         if hit and hit[2] >= SCORE_MIN and hit[3] != "municipality":
             trouves[i] = tuple(hit)
-    return trouves
+    return trouves, erreur
 
 
 def _cle(requete: str) -> str:
@@ -190,6 +196,14 @@ def _appeler(out, requetes: dict[int, str], a_demander: list[str], base: str, cl
     resultats: dict[str, list | None] = {_cle(q): None for q in a_demander}
     try:
         lecteur = csv.DictReader(io.StringIO(corps.decode("utf-8-sig")))
+        if not {"cle", "latitude", "longitude"} <= set(lecteur.fieldnames or ()):
+            # A web page or a changed format: caching "not found" for every address would hide them
+            # from the next, working, request.
+            raise DownloadError(
+                "La Base Adresse Nationale a renvoyé une réponse au format inattendu (colonnes cle, latitude ou "
+                "longitude absentes) : réessayez plus tard ou vérifiez l'adresse du service (DIAGNOSTIC_BAN_URL).",
+                "réponse au format inattendu",
+            )
         for ligne in lecteur:
             try:
                 la, lo = float(ligne["latitude"]), float(ligne["longitude"])

@@ -141,12 +141,13 @@ class Correspondance:
             if not cible:
                 continue
             if isinstance(valeur, str):
-                out.colonnes[cible] = valeur
+                if valeur:  # "" means unmapped, as {"colonne": ""} does
+                    out.colonnes[cible] = valeur
             elif isinstance(valeur, dict) and isinstance(valeur.get("colonne"), str):
                 if valeur["colonne"]:
                     out.colonnes[cible] = valeur["colonne"]
             elif isinstance(valeur, list):
-                regles = [r for r in valeur if isinstance(r, dict) and isinstance(r.get("colonnes"), list) and "cible" in r]
+                regles = [r for r in valeur if _regle_valide(r)]
                 if regles:
                     out.regles[cible] = regles
         return out
@@ -256,6 +257,17 @@ def _reconnaitre(entete: str) -> tuple[str, str] | None:
     if proche:
         return connus[proche[0]], APPROCHANT
     return None
+
+
+def _regle_valide(regle) -> bool:
+    """A mednum-cli rule: {"colonnes": [header, …], "termes": [text, …] (optional), "cible": value}."""
+    return (
+        isinstance(regle, dict)
+        and "cible" in regle
+        and isinstance(regle.get("colonnes"), list)
+        and all(isinstance(c, str) for c in regle["colonnes"])
+        and isinstance(regle.get("termes", []), (list, type(None)))
+    )
 
 
 def _texte(valeurs) -> list[str]:

@@ -1,0 +1,152 @@
+"""Load benchmark: N concurrent headless Chromium sessions switching territories against one server.
+
+Starts the real app on 127.0.0.1 and one Chromium with N contexts; each session opens the Synthèse
+page, then for `--duree` seconds picks another territory in the sidebar search. For every switch it
+measures the time from the click on the territory to its title on the page (the diagnostic is
+computed before the title is drawn) and to the end of the script run. Prints p50/p95/max, errors
+(French error boxes, exceptions, page errors, timeouts) and the server's memory (VmRSS) before the
+sessions, with them open, and per session. Target: 20 sessions, p95 switch under 3 s.
+
+    .venv/bin/python scripts/bench_charge.py --sessions 20 --duree 90
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from app_server import CHROMIUM, CHROMIUM_ARGS, app_server
+
+TERRITOIRES = ["dep:29", "dep:56", "dep:22", "dep:35", "epci:242900751", "commune:29019", "reg:53", "dep:59"]
+ERREURS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+DELAI_S = 60
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _centile(valeurs: list[float], q: float) -> float:
+    ordonnees = sorted(valeurs)
+    return ordonnees[min(len(ordonnees) - 1, max(0, round(q * (len(ordonnees) - 1))))]
+
+
+async def _fin_du_script(page) -> None:
+    # The status widget ("Running…") is shown while the script runs.
+    await page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=DELAI_S * 1000
+    )
+
+
+async def _changer(page, territoire, mesures: dict) -> None:
+    recherche = page.get_by_role("textbox", name="Rechercher un territoire")
+    await recherche.fill(territoire.nom)
+    await recherche.press("Enter")
+    await page.get_by_role("combobox", name="Résultats").click(timeout=DELAI_S * 1000)
+    option = page.get_by_role("option", name=territoire.libelle, exact=True)
+    debut = time.perf_counter()
+    await option.click(timeout=DELAI_S * 1000)
+    await page.locator("h1").filter(has_text=territoire.libelle).first.wait_for(timeout=DELAI_S * 1000)
+    mesures["titre"].append(time.perf_counter() - debut)
+    await _fin_du_script(page)
+    mesures["fin"].append(time.perf_counter() - debut)
+
+
+async def _session(numero: int, browser, url: str, territoires: list, mesures: dict, depart: asyncio.Event) -> None:
+    contexte = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await contexte.new_page()
+    page.on("pageerror", lambda e: mesures["erreurs"].append(f"session {numero} : erreur JavaScript {e}"))
+    hasard = random.Random(numero)
+    courant = territoires[numero % len(territoires)]
+    debut = time.perf_counter()
+    try:
+        await page.goto(f"{url}/?territoire={courant.id}", timeout=DELAI_S * 1000)
+        await page.locator("h1").filter(has_text=courant.libelle).first.wait_for(timeout=120_000)
+        mesures["ouverture"].append(time.perf_counter() - debut)
+    except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+        mesures["erreurs"].append(f"session {numero} : ouverture impossible ({type(exc).__name__})")
+        return
+    await depart.wait()  # every session opened: the clock is set
+    while time.perf_counter() < mesures["fin_des_changements"]:
+        suivant = hasard.choice([t for t in territoires if t.id != courant.id])
+        try:
+            await _changer(page, suivant, mesures)
+            courant = suivant
+        except Exception as exc:  # noqa: BLE001
+            mesures["erreurs"].append(f"session {numero} : {courant.id} → {suivant.id} : {type(exc).__name__}")
+            await page.goto(f"{url}/?territoire={courant.id}", timeout=DELAI_S * 1000)
+            continue
+        boites = await page.locator(ERREURS).count()
+        if boites:
+            texte = await page.locator(ERREURS).first.inner_text()
+            mesures["erreurs"].append(f"session {numero} : {suivant.id} : message d'erreur « {texte[:120]} »")
+
+
+async def _mesurer(url: str, pid: int, sessions: int, duree: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    from diagnostics import territories
+
+    territoires = [territories.resolve(i) for i in TERRITOIRES]
+    mesures: dict = {"titre": [], "fin": [], "ouverture": [], "erreurs": []}
+    mesures["rss_avant"] = _rss_mb(pid)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        depart = asyncio.Event()
+        taches = [asyncio.create_task(_session(n, browser, url, territoires, mesures, depart)) for n in range(sessions)]
+        # Wait until every session has opened its first page, then start the clock for all.
+        while len(mesures["ouverture"]) + len(mesures["erreurs"]) < sessions:
+            await asyncio.sleep(0.5)
+        mesures["rss_ouvertes"] = _rss_mb(pid)
+        mesures["fin_des_changements"] = time.perf_counter() + duree
+        depart.set()
+        await asyncio.gather(*taches)
+        mesures["rss_apres"] = _rss_mb(pid)
+        await browser.close()
+    return mesures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--duree", type=float, default=90, help="durée des changements de territoire, en secondes")
+    args = parser.parse_args(argv)
+    with app_server() as (url, proc):
+        mesures = asyncio.run(_mesurer(url, proc.pid, args.sessions, args.duree))
+    _imprimer(mesures, args.sessions, args.duree)
+    return 0 if not mesures["erreurs"] and mesures["titre"] else 1
+
+
+def _imprimer(m: dict, sessions: int, duree: float) -> None:
+    print(f"Charge : {sessions} sessions Chromium simultanées, {duree:.0f} s de changements de territoire, serveur sur 127.0.0.1")
+    if m["ouverture"]:
+        print(f"ouverture de la première page : médiane {statistics.median(m['ouverture']):.2f} s, max {max(m['ouverture']):.2f} s")
+    for cle, libelle in (("titre", "jusqu'au titre du territoire"), ("fin", "jusqu'à la fin du script")):
+        v = m[cle]
+        if v:
+            print(f"changement de territoire, {libelle} : {len(v)} mesures, p50 {_centile(v, 0.5):.2f} s, "
+                  f"p95 {_centile(v, 0.95):.2f} s, max {max(v):.2f} s")
+    if m["titre"]:
+        p95 = _centile(m["titre"], 0.95)
+        print(f"cible p95 < 3 s : {'atteinte' if p95 < 3 else 'MANQUÉE'} ({p95:.2f} s)")
+    par_session = (m["rss_ouvertes"] - m["rss_avant"]) / sessions
+    print(f"mémoire du serveur : {m['rss_avant']:.0f} Mo avant, {m['rss_ouvertes']:.0f} Mo sessions ouvertes "
+          f"(+{par_session:.1f} Mo par session), {m['rss_apres']:.0f} Mo à la fin")
+    print(f"erreurs : {len(m['erreurs'])}")
+    for erreur in m["erreurs"][:20]:
+        print(f"  {erreur}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
