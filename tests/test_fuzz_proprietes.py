@@ -56,11 +56,15 @@ def test_random_bytes_give_a_table_or_a_french_refusal(data, nom):
 # NUL marks a binary file, refused on purpose (test_random_bytes covers it): cells never hold it here.
 _cellule = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12)
 _texte_plein = st.text(st.characters(blacklist_categories=["Cs", "Cc", "Z"]), min_size=1, max_size=8)
+# The separator is guessed from the header: a header cell that is itself a candidate separator (a
+# column named ";" in a comma file) makes any guess ambiguous, so the row-count property only holds
+# for headers free of them. Cells may hold anything; other tests cover ambiguous files not crashing.
+_entete_sans_separateur = _texte_plein.filter(lambda t: not any(c in t for c in ",;\t|"))
 
 
 @FUZZ
 @given(
-    entetes=st.lists(_texte_plein, min_size=2, max_size=6, unique=True),
+    entetes=st.lists(_entete_sans_separateur, min_size=2, max_size=6, unique=True),
     lignes=st.lists(st.lists(_cellule, min_size=1, max_size=7), min_size=1, max_size=15),
     sep=st.sampled_from([";", ",", "\t"]),
     encodage=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
