@@ -334,6 +334,26 @@ def seuil_zones_blanches(cle: str, libelle: str, aide: str) -> int:
     return rayon
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def telecharger_tableau(table: pd.DataFrame, libelle: str, *parties: str, feuille: str = "tableau") -> None:
+    """CSV (French spreadsheets, formulas neutralised) and XLSX buttons for a table, built on click;
+    the file name is made of `parties`, file-safe."""
+    from diagnostics.views import fichiers
+
+    csv_col, xlsx_col, _ = st.columns([1, 1, 2])
+    csv_col.download_button(
+        f"{libelle} (CSV)", data=lambda: fichiers.csv_tableau(table), mime="text/csv", icon=":material/download:",
+        file_name=fichiers.nom_fichier(*parties, extension="csv"), on_click="ignore",
+        help="Tableur français : séparateur point-virgule, UTF-8 ; les cellules ne contiennent jamais de formule.",
+    )
+    xlsx_col.download_button(
+        f"{libelle} (XLSX)", data=lambda: fichiers.xlsx_tableau(table, feuille), mime=XLSX, icon=":material/download:",
+        file_name=fichiers.nom_fichier(*parties, extension="xlsx"), on_click="ignore",
+    )
+
+
 def legende_source(ctx: Contexte) -> None:
     info = ctx.resultat.source
     st.caption(f"Source : {info.libelle} — données du {info.date or 'date inconnue'}. Géographie : COG 2026, populations légales 2023 (INSEE).")

@@ -4,10 +4,8 @@ import streamlit as st
 
 import ui
 from diagnostics.views import graphiques_couverture as gc
-from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAR_DEFAUT = ["lieux_pour_10000_habitants", "distance_moyenne_km", "zones_blanches_part_population", "accessibilite_moyenne"]
 PLURIELS = {"region": "régions", "departement": "départements", "epci": "EPCI", "commune": "communes"}
 EN_GRAS = "font-weight: bold; background-color: #E3E3FD"
@@ -82,17 +80,7 @@ st.dataframe(
 st.caption(f"{nombre(len(table))} {pluriel}" + (f" ; la ligne en gras est {t.libelle}." if len(ligne) else "."))
 ui.legende_source(ctx)
 export = gc.tableau_export(table, {"nom": "Territoire", "code": "Code", **{c: lib for c, (lib, _) in indicateurs.items()}})
-d1, d2 = st.columns(2)
-d1.download_button(
-    "Tableau de comparaison (CSV)", data=lambda: fichiers.csv_tableau(export),
-    file_name=fichiers.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
-    icon=":material/download:", on_click="ignore",
-)
-d2.download_button(
-    "Tableau de comparaison (XLSX)", data=lambda: fichiers.xlsx_tableau(export, "comparaison"),
-    file_name=fichiers.nom_fichier("comparaison", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
-    icon=":material/download:", on_click="ignore",
-)
+ui.telecharger_tableau(export, "Tableau de comparaison", "comparaison", t.nom, f"{rayon}km", feuille="comparaison")
 
 if t.niveau != "france":
     st.header("Repères : territoires englobants", divider="gray")

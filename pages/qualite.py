@@ -130,14 +130,4 @@ table = g.table_a_faire(choisis, lieux)
 st.metric("Fiches affichées", f"{nombre(len(table))} sur {nombre(len(todo))}")
 st.dataframe(table, hide_index=True, width="stretch")
 ui.legende_source(ctx)
-d1, d2, _ = st.columns([1, 1, 2])
-d1.download_button(
-    "Liste à faire (CSV)", data=lambda: fichiers.csv_tableau(table), mime="text/csv", icon=":material/download:",
-    file_name=fichiers.nom_fichier("a_faire", ctx.territoire.nom, extension="csv"), on_click="ignore",
-    help="Tableur français : séparateur point-virgule, UTF-8 ; les cellules ne contiennent jamais de formule.",
-)
-d2.download_button(
-    "Liste à faire (XLSX)", data=lambda: fichiers.xlsx_tableau(table, "à faire"), icon=":material/download:",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    file_name=fichiers.nom_fichier("a_faire", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
-)
+ui.telecharger_tableau(table, "Liste à faire", "a_faire", ctx.territoire.nom, feuille="à faire")

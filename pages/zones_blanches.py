@@ -13,7 +13,6 @@ from diagnostics.views import fichiers
 from diagnostics.views import graphiques_couverture as gc
 from diagnostics.views.format import km, nombre, pourcentage
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLONNES_TABLEAU = [
     "rang_priorite", "nom", "code", "population", "distance_km", "zone_blanche", "nb_lieux",
     "lieux_pour_10000_habitants", "acces_10000", "ifn", "libelle_ifn", "score_priorite", "motif_priorite",
@@ -103,17 +102,7 @@ with st.expander("Méthode du score de priorité", icon=":material/info:"):
     st.markdown(fragilite.METHODE_PRIORITES)
     st.markdown(fragilite.AVERTISSEMENT_PONDERATION)
 classement = gc.tableau_export(table, {c: libelle for c, (libelle, _) in COLONNES.items()})
-d1, d2 = st.columns(2)
-d1.download_button(
-    "Classement des communes (CSV)", data=lambda: fichiers.csv_tableau(classement),
-    file_name=fichiers.nom_fichier("priorites", t.nom, f"{rayon}km", extension="csv"), mime="text/csv",
-    icon=":material/download:", on_click="ignore",
-)
-d2.download_button(
-    "Classement des communes (XLSX)", data=lambda: fichiers.xlsx_tableau(classement, "priorites"),
-    file_name=fichiers.nom_fichier("priorites", t.nom, f"{rayon}km", extension="xlsx"), mime=XLSX,
-    icon=":material/download:", on_click="ignore",
-)
+ui.telecharger_tableau(classement, "Classement des communes", "priorites", t.nom, f"{rayon}km", feuille="priorites")
 
 st.header("Où ouvrir de nouveaux lieux ?", divider="gray")
 nb_sites = st.slider(
