@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from diagnostics import territories
+from diagnostics.diagnostic import PARTIES
 from diagnostics.diagnostic import diagnostic as calculer_diagnostic
 from diagnostics.indicators.par_commune import table_communes as calculer_table_communes
 from diagnostics.places import charger_lieux, dans_territoire, restreindre
@@ -146,10 +147,11 @@ def _partage(nom: str, identifiant: str, source: str, parametres: tuple, _calcul
     return _calcul()
 
 
-def diagnostic(ctx: Contexte, rayon_km: float = 10.0) -> dict:
+def diagnostic(ctx: Contexte, rayon_km: float = 10.0, parties: tuple[str, ...] = PARTIES) -> dict:
+    """The diagnostic with only the optional `parties` a page shows (offer, quality… cost seconds)."""
     return memoiser(
-        ctx, "diagnostic", (float(rayon_km),),
-        lambda: calculer_diagnostic(ctx.territoire, ctx.lieux, ctx.resultat.source, rayon_km=rayon_km),
+        ctx, "diagnostic", (float(rayon_km), tuple(parties)),
+        lambda: calculer_diagnostic(ctx.territoire, ctx.lieux, ctx.resultat.source, rayon_km=rayon_km, parties=parties),
     )
 
 

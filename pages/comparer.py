@@ -84,7 +84,7 @@ ui.telecharger_tableau(export, "Tableau de comparaison", "comparaison", t.nom, f
 
 if t.niveau != "france":
     st.header("Repères : territoires englobants", divider="gray")
-    diag = ui.diagnostic(ctx, rayon)
+    diag = ui.diagnostic(ctx, rayon, parties=("comparaison",))
     reperes = gc.table_reperes(diag, choisis)
     if len(reperes) > 1:
         st.dataframe(

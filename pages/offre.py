@@ -9,7 +9,7 @@ from diagnostics.views import fichiers
 from diagnostics.views.format import km, nombre, pourcentage
 
 ctx = ui.contexte()
-diag = ui.diagnostic(ctx)
+diag = ui.diagnostic(ctx, parties=("offre", "horaires"))
 offre, heures = diag["offre"], diag["horaires"]
 profils = offre["profils"]
 n = offre["nb_lieux"]

@@ -10,7 +10,7 @@ from diagnostics.views import fichiers
 from diagnostics.views.format import nombre, pourcentage
 
 ctx = ui.contexte()
-diag = ui.diagnostic(ctx)
+diag = ui.diagnostic(ctx, parties=("qualite", "horaires"))
 resume, heures = diag["qualite"], diag["horaires"]
 lieux = ctx.lieux_territoire
 n = resume["nb_lieux"]

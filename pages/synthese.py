@@ -2,6 +2,7 @@
 import streamlit as st
 
 import ui
+from diagnostics.indicators import qualite
 from diagnostics.views import definitions
 from diagnostics.views.format import km, nombre, pourcentage
 from diagnostics.views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
@@ -9,7 +10,9 @@ from diagnostics.views.texte import synthese
 
 ctx = ui.contexte()
 t = ctx.territoire
-diag = ui.diagnostic(ctx)
+diag = ui.diagnostic(ctx, parties=("comparaison", "fragilite"))
+fraicheur = ui.memoiser(ctx, "fraicheur", (), lambda: qualite.repartition_fraicheur(ctx.lieux_territoire))
+diag = {**diag, "qualite": {"nb_lieux": len(ctx.lieux_territoire), "fraicheur": fraicheur}}
 comparaison = diag.get("comparaison") or {}
 references = [(comparaison.get(k) or {}) for k in ("departement", "region", "france") if comparaison.get(k)]
 references = [r for r in references if r.get("id") != t.id]

@@ -29,7 +29,7 @@ rayon = ui.seuil_zones_blanches(
     "à vol d'oiseau de son point intérieur (lieux des territoires voisins compris).",
 )
 
-diag = ui.diagnostic(ctx, rayon)
+diag = ui.diagnostic(ctx, rayon, parties=())
 table = ui.table_communes(ctx, rayon)
 part_blanche = diag["zones_blanches_part_population"]
 part_couverte = None if part_blanche is None else 1 - part_blanche

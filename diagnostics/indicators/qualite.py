@@ -378,6 +378,19 @@ def _phrases_doublons(places: pd.DataFrame, pairs: pd.DataFrame, max_cites: int 
     return out
 
 
+def repartition_fraicheur(places: pd.DataFrame, reference: date | None = None) -> list[dict]:
+    """Count and share of places in each freshness class (JSON-ready), in the classes' order."""
+    return _repartition(fraicheur(places, reference), len(places))
+
+
+def _repartition(classes: pd.Series, n: int) -> list[dict]:
+    compte = classes.value_counts().reindex(CLASSES_FRAICHEUR, fill_value=0)
+    return [
+        {"classe": c, "nombre": int(compte[c]), "part": round(int(compte[c]) / n, 6) if n else None}
+        for c in CLASSES_FRAICHEUR
+    ]
+
+
 def resume_qualite(
     places: pd.DataFrame,
     reference: date | None = None,
@@ -392,7 +405,6 @@ def resume_qualite(
     pairs = doublons(places) if paires_doublons is None else paires_doublons
     controles = _Controles.de(places, reference)
     todo = _a_faire(places, controles, reference, pairs, SEUIL_COMPLETUDE)
-    fresh = controles.fraicheur.value_counts().reindex(CLASSES_FRAICHEUR, fill_value=0)
     score = controles.completude
     pos = controles.positions
     invalid = controles.contacts
@@ -405,7 +417,7 @@ def resume_qualite(
     return {
         "nb_lieux": n,
         "reference": (reference or date.today()).isoformat(),
-        "fraicheur": [{"classe": c, "nombre": int(fresh[c]), "part": share(int(fresh[c]))} for c in CLASSES_FRAICHEUR],
+        "fraicheur": _repartition(controles.fraicheur, n),
         "completude": {
             "moyenne": round(float(score.mean()), 1) if n else None,
             "mediane": round(float(score.median()), 1) if n else None,
