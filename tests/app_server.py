@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -27,35 +27,53 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_server(env: dict[str, str] | None = None, timeout: float = 60):
-    """Yield (base_url, process) of a dashboard served on a free local port; stop it afterwards."""
+def app_server(env: dict[str, str] | None = None, timeout: float = 60, *, journaux: Path | None = None,
+               retirer: tuple[str, ...] = ()):
+    """Yield (base_url, process) of a dashboard served on a free local port; stop it afterwards.
+
+    `env` adds variables, `retirer` removes some from this environment; with `journaux`, the server's
+    stdout and stderr are kept in journaux/stdout.log and journaux/stderr.log (to search them).
+    """
     port = _free_port()
     streamlit = ROOT / ".venv" / "bin" / "streamlit"
     cmd = [str(streamlit)] if streamlit.exists() else [sys.executable, "-m", "streamlit"]
-    proc = subprocess.Popen(
-        [*cmd, "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit s'est arrêté : {proc.stderr.read().decode(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    environ = {**os.environ, **(env or {})}
+    for nom in retirer:
+        environ.pop(nom, None)
+    with ExitStack() as fichiers:
+        if journaux:
+            sortie = fichiers.enter_context((journaux / "stdout.log").open("wb"))
+            erreurs = fichiers.enter_context((journaux / "stderr.log").open("wb"))
         else:
-            raise RuntimeError("streamlit n'a pas répondu à temps")
-        yield url, proc
-    finally:
-        proc.terminate()
+            sortie, erreurs = subprocess.DEVNULL, subprocess.PIPE
+        proc = subprocess.Popen(
+            [*cmd, "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=environ, stdout=sortie, stderr=erreurs,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            _attendre(url, proc, timeout, journaux)
+            yield url, proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _attendre(url: str, proc: subprocess.Popen, timeout: float, journaux: Path | None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            texte = (journaux / "stderr.log").read_bytes() if journaux else proc.stderr.read()
+            raise RuntimeError(f"streamlit s'est arrêté : {texte.decode(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("streamlit n'a pas répondu à temps")
 
 
 @contextmanager

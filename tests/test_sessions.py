@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
 import pickle
-import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from app_server import CHROMIUM, ROOT, chromium, map_frame
+from app_server import CHROMIUM, ROOT, app_server, chromium, map_frame
 from fake_api import TOKEN, FakeApi
 
 from diagnostics.views import assets
@@ -64,45 +61,9 @@ def serveur(dataspace, tmp_path_factory):
         assets.installer()
     dossier = tmp_path_factory.mktemp("serveur")
     cache = dossier / "cache"
-    port = _free_port()
-    env = {**os.environ, "DIAGNOSTIC_CACHE_DIR": str(cache), "DIAGNOSTIC_DATASPACE_URL": dataspace.url}
-    env.pop("DIAGNOSTIC_DATASPACE_TOKEN", None)
-    with (dossier / "stdout.log").open("wb") as out, (dossier / "stderr.log").open("wb") as err:
-        proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _attendre(url, proc)
-            yield url, dossier, cache
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _attendre(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "streamlit s'est arrêté au démarrage"
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("streamlit n'a pas répondu à temps")
+    env = {"DIAGNOSTIC_CACHE_DIR": str(cache), "DIAGNOSTIC_DATASPACE_URL": dataspace.url}
+    with app_server(env, journaux=dossier, retirer=("DIAGNOSTIC_DATASPACE_TOKEN",)) as (url, _):
+        yield url, dossier, cache
 
 
 def _tout_le_texte(page) -> str:
