@@ -2,8 +2,24 @@
 examples every time; local runs keep exploring new ones (failures found there go to the regression corpus)."""
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="module")
+def running_server():
+    """The local stand-in for the national API and the dataspace (tests/fake_api.py), one per module."""
+    from fake_api import FakeApi
+
+    with FakeApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def server(running_server):
+    running_server.reset()
+    return running_server

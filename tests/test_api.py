@@ -17,7 +17,7 @@ from diagnostics import reference
 from diagnostics.sources import api, http
 from diagnostics.sources.base import SourceIndisponible
 from diagnostics.sources.cache import Cache
-from fake_api import FIXTURE, FakeApi, read_fixture
+from fake_api import FIXTURE, read_fixture
 
 FAST = http.RetryPolicy(tries=4, backoff=0.01, backoff_max=0.05, retry_after_max=0.3)
 HEADER, ROWS = read_fixture()
@@ -38,18 +38,6 @@ def departement(code: str) -> Territoire:
 
 def ids_where(predicate) -> set[str]:
     return {row["id"] for row in ROWS if predicate(row)}
-
-
-@pytest.fixture(scope="module")
-def running_server():
-    with FakeApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(running_server):
-    running_server.reset()
-    return running_server
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from diagnostics.sources import api, dataspace, http
 from diagnostics.sources.base import SourceIndisponible
 from diagnostics.sources.cache import Cache
 from diagnostics.standard.fields import field_names
-from fake_api import TOKEN, FakeApi, read_fixture
+from fake_api import TOKEN, read_fixture
 
 FAST = http.RetryPolicy(tries=3, backoff=0.01, backoff_max=0.05, retry_after_max=0.3)
 HEADER, ROWS = read_fixture()
@@ -28,18 +28,6 @@ class Territoire:
 
 
 VAUCLUSE = Territoire("dep:84", "departement", "84")
-
-
-@pytest.fixture(scope="module")
-def running_server():
-    with FakeApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(running_server):
-    running_server.reset()
-    return running_server
 
 
 @pytest.fixture
