@@ -118,17 +118,16 @@ def test_map_draws_offline_without_error_or_injection(serveur, navigateur):
     page.on("pageerror", lambda e: erreurs.append(str(e)))
     page.on("dialog", lambda d: (dialogues.append(d.message), d.dismiss()))
 
-    def filtrer(route):
-        if route.request.url.startswith(f"{origine}/"):
-            route.continue_()
-        else:
-            bloquees.append(route.request.url)
-            route.abort()
+    # Requests are watched, not intercepted: routing every request through Playwright stalled page
+    # loads now and then (seen in CI); the machine has no route out, so any outside request shows here.
+    def surveiller(requete):
+        if not requete.url.startswith((f"{origine}/", "data:", "blob:", "about:")):
+            bloquees.append(requete.url)
 
-    page.route("**/*", filtrer)
+    page.on("request", surveiller)
     debut = time.perf_counter()
     page.goto(f"{origine}/carte.html")
-    page.wait_for_selector(".leaflet-overlay-pane canvas")
+    page.wait_for_selector(".leaflet-overlay-pane canvas", timeout=60_000)
     pret = time.perf_counter() - debut
 
     dessines = page.evaluate(
@@ -139,6 +138,7 @@ def test_map_draws_offline_without_error_or_injection(serveur, navigateur):
     assert dessines == [int(lieux.geometry.notna().sum())]
 
     # Click on the trap place: its popup must show the name as text, with no <img> element.
+    page.wait_for_timeout(1500)  # let fitBounds finish before turning coordinates into a click point
     point = page.evaluate(
         """() => { const m = window[Object.keys(window).find(k => k.startsWith('map_'))];
                    const p = m.latLngToContainerPoint([48.2, -4.0]); const r = m.getContainer().getBoundingClientRect();
