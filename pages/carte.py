@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 import ui
 from diagnostics.views import assets
 from diagnostics.views.carte_donnees import INDICATEURS_CARTE, couches_carte
-from diagnostics.views.carte import carte_territoire
+from diagnostics.views.carte import dessiner_carte, preparer_carte
 
 ctx = ui.contexte()
 t = ctx.territoire
@@ -28,23 +28,24 @@ fond = fond_col.radio(
 )
 
 
-def _couches():
+def _carte():
     if t.niveau == "france":
-        return couches_carte(t, ctx.lieux, None, rayon_km=rayon, table_departements=ui.table_unites(ctx, "departement"))
-    return couches_carte(t, ctx.lieux, ui.table_communes(ctx, rayon), rayon_km=rayon)
+        couches = couches_carte(t, ctx.lieux, None, rayon_km=rayon, table_departements=ui.table_unites(ctx, "departement"))
+    else:
+        couches = couches_carte(t, ctx.lieux, ui.table_communes(ctx, rayon), rayon_km=rayon)
+    preparee = preparer_carte(
+        couches.lieux, couches.polygones, couches.contour, indicateur=couches.colonne(indicateur),
+        libelle_indicateur=INDICATEURS_CARTE[indicateur][0], classes=INDICATEURS_CARTE[indicateur][1],
+        zones_blanches=couches.zones_blanches, lieux_voisins=couches.lieux_voisins,
+    )
+    return preparee, couches.note
 
 
-# The layers are cached; the folium map is built again at each run: a folium Map rendered a second
-# time (by another session) comes out with broken layer references.
-couches = ui.memoiser(ctx, "couches_carte", (rayon,), _couches)
-carte = carte_territoire(
-    couches.lieux, couches.polygones, couches.contour, indicateur=couches.colonne(indicateur),
-    libelle_indicateur=INDICATEURS_CARTE[indicateur][0], classes=INDICATEURS_CARTE[indicateur][1],
-    zones_blanches=couches.zones_blanches, lieux_voisins=couches.lieux_voisins, fond=fond,
-    assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""),
-)
+# The map's layers are prepared once as text and shared; the folium map is drawn again at each run
+# (a folium Map rendered a second time, by another session, comes out with broken layer references).
+preparee, note = ui.memoiser(ctx, "carte", (rayon, indicateur), _carte)
+carte = dessiner_carte(preparee, fond=fond, assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""))
 st_folium(carte, height=640, width=None, returned_objects=[], key=f"carte-{t.id}-{indicateur}-{rayon}-{fond}")
-note = couches.note
 if note:
     st.caption(note)
 ui.legende_source(ctx)

@@ -14,6 +14,7 @@ import shapely
 from diagnostics import reference
 from diagnostics.standard.fields import to_places_frame
 from diagnostics.views import carte_territoire, classer_indicateur, taille_html, urls_externes
+from diagnostics.views.carte import dessiner_carte, preparer_carte
 
 MALVEILLANT = "<img src=x onerror=alert(1)>"
 
@@ -168,7 +169,31 @@ def test_white_zones_and_outline_and_neighbours(lieux, communes):
     brest = communes.set_index("code").geometry[code_brest]
     assert zone.symmetric_difference(brest).area < 0.01 * brest.area
     assert "opacity: 0.35" in page and "Lieux des territoires voisins (2)" in page
-    assert page.count("bringToFront()") == 4
+    # The four layers above the choropleth are brought back in front, places last (on top).
+    devant = re.search(r"var devant = \[([^\]]*)\]", page).group(1).split(", ")
+    assert len(devant) == 4 and page.index(f"var {devant[-1]} = ") > page.index("versGeoJson(LIGNES)") - 400
+    assert "bringToFront()" in page and "$(document)" not in page
+
+
+def test_dashboard_map_loads_only_leaflet_and_fullscreen(lieux, communes):
+    page = carte_territoire(lieux, communes, communes, assets_base="/vendor").get_root().render()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts == ["/vendor/leaflet/leaflet.js", "/vendor/leaflet.fullscreen/Control.FullScreen.js"]
+    assert "bootstrap" not in page and "jquery" not in page
+    # A map given with an icon marker keeps what folium's icons need.
+    m = folium.Map(tiles=None)
+    folium.Marker([48.4, -4.5], icon=folium.Icon(color="red")).add_to(m)
+    page = carte_territoire(lieux, communes, m=m, assets_base="/vendor").get_root().render()
+    assert "/vendor/jquery/jquery.min.js" in page and "/vendor/leaflet.awesome-markers/leaflet.awesome-markers.js" in page
+
+
+def test_a_prepared_map_draws_the_same_page_twice(lieux, communes):
+    # The dashboard caches the prepared layers and draws a new folium map at each run.
+    preparee = preparer_carte(lieux, communes, communes, zones_blanches=["29019"])
+    pages = [dessiner_carte(preparee, assets_base="/vendor").get_root().render() for _ in range(2)]
+    assert [_couches(p) for p in pages] == [_couches(pages[0])] * 2
+    assert _lieux_dessines(pages[1]) == _lieux_dessines(pages[0]) and len(_lieux_dessines(pages[0])[0]) > 0
+    assert preparee.octets > 0 and pages[0] != pages[1]  # each map has its own element ids
 
 
 def test_national_view_is_simplified_and_coordinates_rounded():

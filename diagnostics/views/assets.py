@@ -197,10 +197,11 @@ def _copier(modules: Path, destination: Path) -> list[Path]:
     return copies
 
 
-def _elements(element: Element):
+def elements(element: Element):
+    """The element and everything under it (children of children…)."""
     yield element
     for enfant in element._children.values():
-        yield from _elements(enfant)
+        yield from elements(enfant)
 
 
 def _deja_local(url: str) -> str | None:
@@ -227,7 +228,7 @@ def localiser(m: folium.Map, base: str) -> folium.Map:
     """
     base = base.rstrip("/")
     inconnus = []
-    for element in _elements(m.get_root()):
+    for element in elements(m.get_root()):
         if isinstance(element, branca.colormap.ColorMap):
             raise AssetsIndisponibles(
                 "La carte contient une échelle de couleurs branca, qui charge d3 depuis Internet : "

@@ -21,7 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.template import Template
 
 from ..indicators import fragilite
@@ -111,6 +112,54 @@ def carte_territoire(
 ) -> folium.Map:
     """Map of a territory: its places, its communes (choropleth of one indicator), white zones, outline.
 
+    `preparer_carte` then `dessiner_carte`; see them for the parameters.
+    """
+    preparee = preparer_carte(
+        lieux, communes, contour, indicateur=indicateur, libelle_indicateur=libelle_indicateur, classes=classes,
+        zones_blanches=zones_blanches, lieux_voisins=lieux_voisins,
+    )
+    return dessiner_carte(preparee, fond=fond, assets_base=assets_base, m=m)
+
+
+@dataclass(frozen=True)
+class Couche:
+    """One GeoJSON layer as final JavaScript text: data, Leaflet options, code before and after."""
+
+    nom: str
+    donnees: str
+    options_js: str
+    prelude: str = ""
+    suite: str = ""
+
+
+@dataclass(frozen=True)
+class CartePreparee:
+    """Everything a territory map draws, as text: computed once (the costly part, cacheable and
+    shared), drawn into a new folium map by `dessiner_carte` at every page run."""
+
+    couches: tuple[Couche, ...]  # bottom-up
+    devant: int  # how many of the last layers stay in front of the choropleth
+    legende: tuple[str, ...]
+    bornes: tuple[float, float, float, float]  # west, south, east, north
+
+    @property
+    def octets(self) -> int:
+        return sum(len(c.donnees) + len(c.prelude) for c in self.couches)
+
+
+def preparer_carte(
+    lieux: gpd.GeoDataFrame | None,
+    communes: gpd.GeoDataFrame,
+    contour=None,
+    *,
+    indicateur: str | None = None,
+    libelle_indicateur: str | None = None,
+    classes: str = "quantiles",
+    zones_blanches: Iterable[str] | None = None,
+    lieux_voisins: gpd.GeoDataFrame | None = None,
+) -> CartePreparee:
+    """The layers and legend of a territory map.
+
     Parameters
     ----------
     lieux : canonical places frame (diagnostics.standard.fields); places without a position are
@@ -123,35 +172,14 @@ def carte_territoire(
     classes : "ifn" (7 fixed classes of the fragility index) or "quantiles".
     zones_blanches : codes of the white-zone communes, outlined.
     lieux_voisins : places of the neighbouring territories, drawn faded in their own layer.
-    fond : "aucun" (no tiles, works offline) or "osm" (OpenStreetMap tiles, needs Internet).
-    assets_base : URL prefix of static/vendor/ (see `assets.base_streamlit`, `assets.base_fichier`).
-    m : existing map to draw on (its renderer is switched to canvas).
     """
-    if fond not in FONDS:
-        raise ValueError(f"Fond de carte inconnu « {fond} » : choisissez parmi {', '.join(FONDS)}.")
     communes = _en_wgs84(communes)
     geometrie_contour = _geometrie(contour)
     bornes = _bornes(geometrie_contour, communes, lieux)
     tolerance = math.hypot(bornes[2] - bornes[0], bornes[3] - bornes[1]) / 3000
-    if m is None:
-        m = folium.Map(
-            location=[(bornes[1] + bornes[3]) / 2, (bornes[0] + bornes[2]) / 2],
-            zoom_start=6,
-            tiles=None,
-            prefer_canvas=True,
-            control_scale=True,
-        )
-    m.options["prefer_canvas"] = True
-    if fond == "osm":
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
-    else:
-        # Without a tile layer Leaflet has no zoom range; clusters and fitBounds need one.
-        m.options["max_zoom"] = 18
-
-    # Built in legend order (places first), added to the map bottom-up.
+    # Built in legend order (places first), drawn bottom-up.
     legende = _Legende()
-    couche_lieux = _couche_lieux(lieux, "Lieux d'inclusion numérique", voisins=False, legende=legende)
-    devant = [couche_lieux]
+    devant = [_couche_lieux(lieux, "Lieux d'inclusion numérique", voisins=False, legende=legende)]
     if lieux_voisins is not None and len(lieux_voisins):
         devant.insert(0, _couche_lieux(lieux_voisins, "Lieux des territoires voisins", voisins=True, legende=legende))
     # Simplified once: the white-zone outlines then follow the drawn commune borders exactly.
@@ -161,15 +189,52 @@ def carte_territoire(
         devant.insert(0, _couche_contour(geometrie_contour, tolerance))
     if zones_blanches is not None:
         devant.insert(0, _couche_zones_blanches(communes, polygones, zones_blanches, legende))
-    for couche in [couche_communes, *devant]:
+    return CartePreparee((couche_communes, *devant), len(devant), tuple(legende.sections), bornes)
+
+
+def dessiner_carte(
+    preparee: CartePreparee, *, fond: str = "aucun", assets_base: str = assets.STREAMLIT_STATIC, m: folium.Map | None = None
+) -> folium.Map:
+    """A folium map of a prepared territory map (a few milliseconds: the layers are final text).
+
+    Parameters
+    ----------
+    fond : "aucun" (no tiles, works offline) or "osm" (OpenStreetMap tiles, needs Internet).
+    assets_base : URL prefix of static/vendor/ (see `assets.base_streamlit`, `assets.base_fichier`).
+    m : existing map to draw on (its renderer is switched to canvas).
+    """
+    if fond not in FONDS:
+        raise ValueError(f"Fond de carte inconnu « {fond} » : choisissez parmi {', '.join(FONDS)}.")
+    ouest, sud, est, nord = preparee.bornes
+    if m is None:
+        m = folium.Map(location=[(sud + nord) / 2, (ouest + est) / 2], zoom_start=6, tiles=None, prefer_canvas=True, control_scale=True)
+    m.options["prefer_canvas"] = True
+    if fond == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
+    else:
+        # Without a tile layer Leaflet has no zoom range; clusters and fitBounds need one.
+        m.options["max_zoom"] = 18
+    couches = [_CoucheGeoJson(couche) for couche in preparee.couches]
+    for couche in couches:
         couche.add_to(m)
-    # One canvas holds every layer; whichever was (re)added last is on top and catches clicks, so
-    # the places are brought back to the front whenever a layer is switched on.
-    m.keep_in_front(*devant)
+    _AuPremierPlan(couches[len(couches) - preparee.devant:]).add_to(m)
+    legende = _Legende()
+    legende.sections.extend(preparee.legende)
     legende.add_to(m)
-    m.fit_bounds([[bornes[1], bornes[0]], [bornes[3], bornes[2]]])
+    m.fit_bounds([[sud, ouest], [nord, est]])
     _ajouter_controles(m)
+    _sans_icones(m)
     return assets.localiser(m, assets_base)
+
+
+def _sans_icones(m: folium.Map) -> None:
+    """Drop the scripts and styles folium loads for its icon markers and HTML popups when the map has
+    none: jQuery, Bootstrap, Font Awesome and awesome-markers are four more downloads, run one after
+    the other before the map is drawn."""
+    if any(isinstance(e, (folium.Icon, folium.DivIcon, folium.Popup)) for e in assets.elements(m)):
+        return
+    m.default_js = [(nom, url) for nom, url in m.default_js if nom == "leaflet"]
+    m.default_css = [(nom, url) for nom, url in m.default_css if nom == "leaflet_css"]
 
 
 def taille_html(m: folium.Map) -> int:
@@ -178,27 +243,74 @@ def taille_html(m: folium.Map) -> int:
 
 
 class _CoucheGeoJson(folium.map.Layer):
-    """One GeoJSON layer built from precomputed compact JSON and JavaScript options."""
+    """A `Couche` on a folium map."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            {{ this.prelude }}
-            return L.geoJson({{ this.donnees }}, {{ this.options_js }}){{ this.suite }};
+            {{ this.couche.prelude }}
+            return L.geoJson({{ this.couche.donnees }}, {{ this.couche.options_js }}){{ this.couche.suite }};
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, nom: str, donnees: str, options_js: str, prelude: str = "", suite: str = ""):
+    def __init__(self, couche: Couche):
         # Leaflet's layers control writes the name as HTML.
-        super().__init__(name=_echapper(nom), overlay=True, control=True, show=True)
+        super().__init__(name=_echapper(couche.nom), overlay=True, control=True, show=True)
         self._name = "GeoJson"
-        self.donnees = donnees
-        self.options_js = options_js
-        self.prelude = prelude
-        self.suite = suite
+        self.couche = couche
+
+    def render(self, **kwargs):
+        # branca makes each element's script a new Jinja template before adding it to the page, which
+        # lexes the text once more: 0.3 s for the 3 MB of a national map. This script is final text.
+        if self.show:
+            self.add_child(ElementAddToElement(self.get_name(), self._parent.get_name()), name=self.get_name() + "_add")
+        self.get_root().script.add_child(_Texte(self._template.module.script(self, kwargs)), name=self.get_name())
+        for enfant in self._children.values():
+            enfant.render(**kwargs)
+
+
+class _AuPremierPlan(MacroElement):
+    """One canvas holds every layer; whichever was (re)added last is on top and catches clicks, so
+    these layers (the places last) are brought back to the front whenever a layer is switched on.
+    folium's `keep_in_front` does the same but needs jQuery, which nothing else here loads."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (carte) {
+            var devant = [{{ this.noms|join(", ") }}];
+            function auPremierPlan() {
+                devant.forEach(function (couche) { if (carte.hasLayer(couche)) { couche.bringToFront(); } });
+            }
+            carte.on("overlayadd", auPremierPlan);
+            auPremierPlan();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, couches):
+        super().__init__()
+        self._name = "AuPremierPlan"
+        self.couches = list(couches)
+
+    @property
+    def noms(self) -> list[str]:
+        return [couche.get_name() for couche in self.couches]
+
+
+class _Texte(Element):
+    """Text written into the page as it is."""
+
+    def __init__(self, texte: str):
+        super().__init__()
+        self.texte = texte
+
+    def render(self, **kwargs) -> str:
+        return self.texte
 
 
 class _Legende(MacroElement):
@@ -289,7 +401,7 @@ function popup(couche) {
 }
 """
 
-def _couche_lieux(lieux: gpd.GeoDataFrame | None, nom: str, *, voisins: bool, legende: _Legende) -> _CoucheGeoJson:
+def _couche_lieux(lieux: gpd.GeoDataFrame | None, nom: str, *, voisins: bool, legende: _Legende) -> Couche:
     vocabulaire: dict[str, int] = {}
     lignes: list[list] = []
     categories = np.array([], dtype=int)
@@ -320,7 +432,7 @@ def _couche_lieux(lieux: gpd.GeoDataFrame | None, nom: str, *, voisins: bool, le
     )
     suite = ".bindPopup(popup, {maxWidth: 340}).bindTooltip(function (couche) { return couche.feature.properties.n; })"
     _legende_lieux(legende, nom, Counter(categories.tolist()), sans_position, voisins)
-    return _CoucheGeoJson(nom, "versGeoJson(LIGNES)", options, prelude, suite)
+    return Couche(nom, "versGeoJson(LIGNES)", options, prelude, suite)
 
 
 def _categories(dispositifs: pd.Series) -> np.ndarray:
@@ -404,7 +516,7 @@ def _couche_communes(
     schema: str,
     zones_blanches: Iterable[str] | None,
     legende: _Legende,
-) -> _CoucheGeoJson:
+) -> Couche:
     if indicateur is not None and indicateur not in communes:
         raise ValueError(f"La colonne « {indicateur} » est absente du fond de carte : choisissez un indicateur calculé.")
     titre = libelle or indicateur or "Limites administratives"
@@ -443,10 +555,10 @@ def _couche_communes(
         " + (p.z ? '<br>Zone blanche' : ''); }, {sticky: true})"
     )
     donnees = _feature_collection(polygones, proprietes)
-    return _CoucheGeoJson(titre, donnees, options, prelude, suite)
+    return Couche(titre, donnees, options, prelude, suite)
 
 
-def _couche_zones_blanches(communes, polygones: np.ndarray, zones_blanches, legende: _Legende) -> _CoucheGeoJson:
+def _couche_zones_blanches(communes, polygones: np.ndarray, zones_blanches, legende: _Legende) -> Couche:
     codes = list(dict.fromkeys(_codes(zones_blanches)))
     connues = communes["code"].astype(str).isin(codes).to_numpy() if "code" in communes else np.zeros(len(communes), bool)
     absentes = len(set(codes) - set(communes["code"].astype(str))) if "code" in communes else len(codes)
@@ -456,14 +568,14 @@ def _couche_zones_blanches(communes, polygones: np.ndarray, zones_blanches, lege
     legende.section("Zones blanches", [('<i class="trait"></i>', f"Communes en zone blanche ({int(connues.sum())})")], notes)
     donnees = _feature_collection(polygones[connues], [{}] * int(connues.sum()))
     options = "{interactive: false, style: {fill: false, color: '#000000', weight: 2.5, dashArray: '5 4'}}"
-    return _CoucheGeoJson("Zones blanches", donnees, options)
+    return Couche("Zones blanches", donnees, options)
 
 
-def _couche_contour(geometrie, tolerance: float) -> _CoucheGeoJson:
+def _couche_contour(geometrie, tolerance: float) -> Couche:
     geometries = _simplifier(np.array([geometrie], dtype=object), tolerance)
     donnees = _feature_collection(geometries, [{}])
     options = "{interactive: false, style: {fill: false, color: '#1a1a1a', weight: 3}}"
-    return _CoucheGeoJson("Contour du territoire", donnees, options)
+    return Couche("Contour du territoire", donnees, options)
 
 
 def _ajouter_controles(m: folium.Map) -> None:
