@@ -103,18 +103,26 @@ def record_external(page, allowed_prefix: str, external: list[str]) -> None:
     page.on("request", watch)
 
 
+_CANVAS = ".leaflet-overlay-pane canvas"
+
+
 def map_frame(page, timeout_s: float = 60):
-    """The streamlit-folium iframe once its Leaflet canvas is drawn."""
+    """The streamlit-folium iframe once its Leaflet canvas is drawn (a canvas not marked by `mark_map`)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
             try:
-                if frame.query_selector(".leaflet-overlay-pane canvas"):
+                if frame.query_selector(f"{_CANVAS}:not([data-ancienne])"):
                     return frame
             except Exception:  # noqa: BLE001 - frames come and go while Streamlit reruns
                 pass
         time.sleep(0.1)
     raise TimeoutError("la carte n'a pas été dessinée")
+
+
+def mark_map(frame) -> None:
+    """Mark the drawn map, so that `map_frame` waits for the next one (after a territory switch)."""
+    frame.evaluate(f"() => document.querySelector('{_CANVAS}').dataset.ancienne = '1'")
 
 
 def drawn_places(frame) -> int:
