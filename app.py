@@ -3,6 +3,7 @@ last-resort French error message instead of a traceback."""
 from __future__ import annotations
 
 import logging
+import time
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
+debut = time.perf_counter()
 try:
     st.session_state["contexte"] = ui.barre_laterale()
     navigation.run()
@@ -34,3 +36,5 @@ except Exception:  # noqa: BLE001 - the person sees a French sentence; the detai
         "Une erreur inattendue a empêché d'afficher cette page. Essayez un autre territoire ou une autre source ; "
         "si le problème persiste, signalez-le avec l'adresse de la page."
     )
+finally:
+    ui.journaliser_duree(navigation.url_path, time.perf_counter() - debut)

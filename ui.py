@@ -8,7 +8,11 @@ shared cache, so one session can never see another's.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
+import secrets
+import time
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -286,6 +290,31 @@ def contexte() -> Contexte:
     if ctx is None:
         st.stop()
     return ctx
+
+
+def journaliser_duree(page: str, duree_s: float) -> None:
+    """Append this script run's server time to the file named by DIAGNOSTIC_JOURNAL_DUREES, if set
+    (one JSON line: time, anonymous session number, page, territory, whether the territory changed
+    since the session's previous run, duration). For operators and the load benchmark; off otherwise."""
+    chemin = os.environ.get("DIAGNOSTIC_JOURNAL_DUREES")
+    if not chemin:
+        return
+    territoire = _query("territoire", DEFAULT_TERRITOIRE)
+    precedent = st.session_state.get("_journal_territoire")
+    st.session_state["_journal_territoire"] = territoire
+    ligne = {
+        "t": round(time.time(), 3),
+        "session": st.session_state.setdefault("_journal_session", secrets.token_hex(4)),
+        "page": page or "synthese",
+        "territoire": territoire,
+        "changement": precedent is not None and precedent != territoire,
+        "duree_s": round(duree_s, 4),
+    }
+    try:
+        with open(chemin, "a", encoding="utf-8") as journal:
+            journal.write(json.dumps(ligne) + "\n")
+    except OSError:
+        logging.getLogger("diagnostic").warning("journal des durées impossible à écrire : %s", chemin)
 
 
 def _ligne_source(ctx: Contexte) -> str:
