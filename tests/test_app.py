@@ -76,3 +76,22 @@ def test_api_down_falls_back_to_the_snapshot_and_says_so(monkeypatch, tmp_path):
     assert at.warning, "the fallback must be announced"
     assert "instantané" in " ".join(w.value for w in at.warning).lower()
     assert at.metric
+
+
+def test_server_time_journal_only_when_asked(tmp_path, monkeypatch):
+    journal = tmp_path / "durees.jsonl"
+    monkeypatch.delenv("DIAGNOSTIC_JOURNAL_DUREES", raising=False)
+    _app(territoire="dep:29")
+    assert not journal.exists()
+    monkeypatch.setenv("DIAGNOSTIC_JOURNAL_DUREES", str(journal))
+    at = _app(territoire="dep:29")
+    at.query_params["territoire"] = "dep:56"
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    import json
+
+    runs = [json.loads(ligne) for ligne in journal.read_text(encoding="utf-8").splitlines()]
+    assert [(r["page"], r["territoire"], r["changement"]) for r in runs] == [
+        ("synthese", "dep:29", False), ("synthese", "dep:56", True), ("carte", "dep:56", False),
+    ]
+    assert len({r["session"] for r in runs}) == 1 and all(0 < r["duree_s"] < 120 for r in runs)
