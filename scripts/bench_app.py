@@ -11,6 +11,7 @@ canvas in the map frame) in three situations, the server's caches warm:
 and the map payload; then the server time of those territory switches (script runs, from the
 app's own journal, DIAGNOSTIC_JOURNAL_DUREES) and the memory the server adds per extra browser
 session.
+The very first map of a new server process (every module and table to load) is printed too.
 Targets: switch < 1 s server time, Nord's map < 3 s, France < 5 s, < 100 MB per extra session.
 """
 from __future__ import annotations
@@ -98,8 +99,10 @@ def main() -> int:
     journal = Path(dossier.name) / "durees.jsonl"
     with app_server({"DIAGNOSTIC_JOURNAL_DUREES": str(journal)}) as (url, proc), chromium() as browser:
         contexte = browser.new_context(viewport=VUE)
-        for identifiant, nom in TERRITOIRES:
-            _map_time(browser, url, identifiant)  # the server's caches for this territory
+        for numero, (identifiant, nom) in enumerate(TERRITOIRES):
+            froid, _, _ = _map_time(browser, url, identifiant)  # the server's caches for this territory
+            if numero == 0:
+                print(f"première carte d'un serveur qui vient de démarrer ({nom}, tout à charger) : {froid:.1f} s")
             depart = "dep:29" if identifiant != "dep:29" else "dep:56"
             changements = [_switch_time(contexte, url, depart, territories.resolve(identifiant)) for _ in range(3)]
             pages = [_map_time(browser, url, identifiant, contexte)[0] for _ in range(3)]

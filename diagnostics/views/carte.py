@@ -101,24 +101,17 @@ def carte_territoire(
     communes: gpd.GeoDataFrame,
     contour=None,
     *,
-    indicateur: str | None = None,
-    libelle_indicateur: str | None = None,
-    classes: str = "quantiles",
-    zones_blanches: Iterable[str] | None = None,
-    lieux_voisins: gpd.GeoDataFrame | None = None,
     fond: str = "aucun",
     assets_base: str = assets.STREAMLIT_STATIC,
     m: folium.Map | None = None,
+    **options,
 ) -> folium.Map:
     """Map of a territory: its places, its communes (choropleth of one indicator), white zones, outline.
 
-    `preparer_carte` then `dessiner_carte`; see them for the parameters.
+    `preparer_carte(lieux, communes, contour, **options)` then `dessiner_carte(…, fond, assets_base, m)`:
+    see them for the parameters.
     """
-    preparee = preparer_carte(
-        lieux, communes, contour, indicateur=indicateur, libelle_indicateur=libelle_indicateur, classes=classes,
-        zones_blanches=zones_blanches, lieux_voisins=lieux_voisins,
-    )
-    return dessiner_carte(preparee, fond=fond, assets_base=assets_base, m=m)
+    return dessiner_carte(preparer_carte(lieux, communes, contour, **options), fond=fond, assets_base=assets_base, m=m)
 
 
 @dataclass(frozen=True)
