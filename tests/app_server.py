@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -19,6 +20,15 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+
+# Marks of a test module that needs the Debian Chromium: it skips, saying so, only when it is absent.
+NAVIGATEUR_REQUIS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium absent (/usr/bin/chromium) : installez le paquet Debian chromium pour lancer ce test.",
+    ),
+]
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from app_server import CHROMIUM, app_server, chromium, drawn_places, record_external, map_frame
+from app_server import NAVIGATEUR_REQUIS, app_server, chromium, drawn_places, record_external, map_frame
 from diagnostics.views import assets
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent (/usr/bin/chromium) : installez le paquet Debian chromium."),
-]
+pytestmark = NAVIGATEUR_REQUIS
 
 
 @pytest.fixture(scope="module")

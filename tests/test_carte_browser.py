@@ -15,18 +15,13 @@ from diagnostics.paths import ROOT_DIR
 from diagnostics.standard.fields import to_places_frame
 from diagnostics.views import assets, carte_territoire
 
-CHROMIUM = Path("/usr/bin/chromium")
+from app_server import NAVIGATEUR_REQUIS, chromium
+
 FIXTURE = Path(__file__).parent / "fixtures" / "carte" / "france_services_29.csv"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 MALVEILLANT = "<img src=x onerror=alert(1)>"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Chromium absent (/usr/bin/chromium) : installez le paquet Debian chromium pour lancer ce test.",
-    ),
-]
+pytestmark = NAVIGATEUR_REQUIS
 
 
 def _lieux() -> pd.DataFrame:
@@ -80,18 +75,8 @@ def serveur(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def navigateur():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_map_draws_offline_without_error_or_injection(serveur, navigateur):

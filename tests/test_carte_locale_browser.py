@@ -16,24 +16,15 @@ from diagnostics.sources.base import SourceInfo
 from diagnostics.standard.fields import split_list, to_places_frame
 from diagnostics.carte_locale import construire_site, options_carte
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from app_server import NAVIGATEUR_REQUIS, chromium
+
 MALVEILLANT = "<img src=x onerror=alert(1)>"
 # Wednesday 18 March 2026, 10:00 in Paris.
 MAINTENANT = datetime(2026, 3, 18, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 COULEUR, SECONDAIRE = "#6a1b9a", "#00695c"
 TITRE = "Lieux numériques de Brest & environs"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Chromium absent (/usr/bin/chromium) : installez le paquet Debian chromium pour lancer ce test.",
-    ),
-]
+pytestmark = NAVIGATEUR_REQUIS
 
 DEMARCHES = "Aide aux démarches administratives"
 MATERIEL = "Accès internet et matériel informatique"
@@ -83,12 +74,8 @@ def sites(tmp_path_factory, territoire):
 
 @pytest.fixture(scope="module")
 def navigateur():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class _Session:

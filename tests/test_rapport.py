@@ -15,6 +15,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
+from app_server import chromium
 from diagnostics import cli, territories
 from diagnostics.diagnostic import diagnostic
 from diagnostics.indicators.par_commune import COLONNES, table_communes
@@ -107,29 +108,19 @@ def test_pdf_has_pages_and_the_territory_name(rapport):
 
 
 def test_html_loads_offline_with_no_outside_request(rapport, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     contenu, fichiers = rapport
     chemin = tmp_path / "rapport.html"
     chemin.write_bytes(fichiers["fiche-territoire_Brest-Metropole.html"])
     demandes, echecs = [], []
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = navigateur.new_page()
-            page.context.set_offline(True)
-            page.on("request", lambda r: demandes.append(r.url))
-            page.on("requestfailed", lambda r: echecs.append(r.url))
-            page.on("console", lambda m: echecs.append(m.text) if m.type == "error" else None)
-            page.goto(chemin.as_uri(), wait_until="load")
-            dessinees = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
-            titre = page.text_content("h1")
-        finally:
-            navigateur.close()
+    with chromium() as navigateur:
+        page = navigateur.new_page()
+        page.context.set_offline(True)
+        page.on("request", lambda r: demandes.append(r.url))
+        page.on("requestfailed", lambda r: echecs.append(r.url))
+        page.on("console", lambda m: echecs.append(m.text) if m.type == "error" else None)
+        page.goto(chemin.as_uri(), wait_until="load")
+        dessinees = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
+        titre = page.text_content("h1")
     assert echecs == []
     assert [u for u in demandes if not u.startswith(("data:", chemin.as_uri()))] == []
     assert titre == "Brest Métropole (EPCI)"

@@ -10,15 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from app_server import CHROMIUM, ROOT, app_server, chromium, map_frame
+from app_server import NAVIGATEUR_REQUIS, ROOT, app_server, chromium, map_frame
 from fake_api import TOKEN, FakeApi
 
 from diagnostics.views import assets
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent (/usr/bin/chromium) : installez le paquet Debian chromium."),
-]
+pytestmark = NAVIGATEUR_REQUIS
 
 TERRITOIRE = "dep:13"
 TITRE_CARTE = "Carte — Bouches-du-Rhône"
