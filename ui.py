@@ -25,7 +25,7 @@ from diagnostics.diagnostic import diagnostic as calculer_diagnostic
 from diagnostics.indicators.par_commune import table_communes as calculer_table_communes
 from diagnostics.places import charger_lieux, dans_territoire, restreindre
 from diagnostics.sources.base import Lieux, SourceIndisponible
-from diagnostics.views.fichiers import nom_fichier
+from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
 SOURCES = {
@@ -343,8 +343,8 @@ def graphique(fig, nom: str, ctx: Contexte | None = None, *, key: str | None = N
             return images.image(images.legender(fig, source), format_, echelle=2.0 if format_ == "png" else 1.0)
 
         colonne.download_button(
-            format_.upper(), data=rendre, file_name=nom_fichier(nom, extension=format_),
-            mime="image/png" if format_ == "png" else "image/svg+xml", on_click="ignore",
+            format_.upper(), data=rendre, file_name=fichiers.nom_fichier(nom, extension=format_),
+            mime=fichiers.MIMES[format_], on_click="ignore",
             icon=":material/download:", key=f"telecharger-{base}-{format_}",
             help=f"Télécharger ce graphique en {format_.upper()}",
         )
@@ -366,14 +366,9 @@ def seuil_zones_blanches(cle: str, libelle: str, aide: str) -> int:
     return rayon
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def telecharger_tableau(table: pd.DataFrame, libelle: str, *parties: str, feuille: str = "tableau") -> None:
     """CSV (French spreadsheets, formulas neutralised) and XLSX buttons for a table, built on click;
     the file name is made of `parties`, file-safe."""
-    from diagnostics.views import fichiers
-
     csv_col, xlsx_col, _ = st.columns([1, 1, 2])
     csv_col.download_button(
         f"{libelle} (CSV)", data=lambda: fichiers.csv_tableau(table), mime="text/csv", icon=":material/download:",
@@ -381,7 +376,7 @@ def telecharger_tableau(table: pd.DataFrame, libelle: str, *parties: str, feuill
         help="Tableur français : séparateur point-virgule, UTF-8 ; les cellules ne contiennent jamais de formule.",
     )
     xlsx_col.download_button(
-        f"{libelle} (XLSX)", data=lambda: fichiers.xlsx_tableau(table, feuille), mime=XLSX, icon=":material/download:",
+        f"{libelle} (XLSX)", data=lambda: fichiers.xlsx_tableau(table, feuille), mime=fichiers.MIMES["xlsx"], icon=":material/download:",
         file_name=fichiers.nom_fichier(*parties, extension="xlsx"), on_click="ignore",
     )
 

@@ -19,6 +19,7 @@ from diagnostics.carte_locale import (
     valider_logo,
 )
 from diagnostics.carte_locale.site import COULEUR_DEFAUT, COULEUR_SECONDAIRE_DEFAUT, FILTRES, titre_par_defaut
+from diagnostics.views import fichiers
 from diagnostics.views.assets import AssetsIndisponibles
 from diagnostics.views.format import nombre
 
@@ -93,7 +94,7 @@ with tempfile.TemporaryDirectory() as dossier:
     archive = archive_zip(Path(dossier) / "carte")
 st.download_button(
     "Télécharger le dossier de la carte (ZIP)", data=archive, file_name=f"carte-{t.id.replace(':', '-')}.zip",
-    mime="application/zip", help="Décompressez-le sur votre serveur web : la carte est le fichier index.html.",
+    mime=fichiers.MIMES["zip"], help="Décompressez-le sur votre serveur web : la carte est le fichier index.html.",
 )
 ui.legende_source(ctx)
 

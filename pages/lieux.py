@@ -75,12 +75,12 @@ d1.download_button(
 )
 d2.download_button(
     "Tableur (XLSX)", data=lambda: fichiers.xlsx_lieux(choisis), icon=":material/download:",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=fichiers.MIMES["xlsx"],
     file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
     help="Les champs du standard dans un tableur ; le texte reste du texte (jamais de formule).",
 )
 d3.download_button(
-    "Carte (GeoJSON)", data=lambda: fichiers.geojson_lieux(choisis), mime="application/geo+json", icon=":material/download:",
+    "Carte (GeoJSON)", data=lambda: fichiers.geojson_lieux(choisis), mime=fichiers.MIMES["geojson"], icon=":material/download:",
     file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="geojson"), on_click="ignore",
     help="Points des lieux avec les champs du standard, pour un SIG ou une carte web ; sans coordonnées, géométrie vide.",
 )

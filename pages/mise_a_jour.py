@@ -14,10 +14,6 @@ from diagnostics.views import fichiers
 from diagnostics.views.format import nombre
 
 CLE_FICHIER, CLE_CORRESPONDANCE = "maj_televerse", "maj_correspondance"
-MIMES = {
-    "csv": "text/csv", "json": "application/json", "html": "text/html",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 ctx = ui.contexte()
 st.title("Mettre à jour les données")
@@ -78,7 +74,7 @@ choisie = Correspondance(
 )
 st.download_button(
     "Enregistrer la correspondance (JSON)", data=choisie.to_json().encode("utf-8"), file_name="correspondance.json",
-    mime="application/json", icon=":material/download:", on_click="ignore",
+    mime=fichiers.MIMES["json"], icon=":material/download:", on_click="ignore",
 )
 
 comparer = st.checkbox(f"Comparer avec les données nationales de {ctx.territoire.libelle}", value=True,
@@ -123,7 +119,7 @@ st.subheader("4. Fichiers produits")
 colonnes = st.columns(len(resultat.fichiers))
 for colonne, (fichier, octets) in zip(colonnes, resultat.fichiers.items()):
     colonne.download_button(
-        fichier, data=octets, file_name=fichier, mime=MIMES[fichier.rsplit(".", 1)[1]], icon=":material/download:",
+        fichier, data=octets, file_name=fichier, mime=fichiers.MIMES[fichier.rsplit(".", 1)[1]], icon=":material/download:",
         on_click="ignore", key=f"maj_dl_{fichier}",
     )
 

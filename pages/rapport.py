@@ -6,11 +6,9 @@ import streamlit as st
 
 import ui
 from diagnostics.rapport import ImagesIndisponibles, LogoIllisible, construire, fichiers_rapport, tableaux
+from diagnostics.views.fichiers import MIMES
 from diagnostics.views.format import nombre
 
-TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-         "pdf": "application/pdf", "html": "text/html", "csv": "text/csv",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 LIBELLES = {"pptx": "Présentation PowerPoint", "pdf": "Document PDF", "html": "Page HTML (hors ligne)",
             "csv": "CSV", "xlsx": "Excel"}
 
@@ -47,7 +45,7 @@ if fiche and fiche[0] == cle:
         with colonne:
             st.download_button(
                 f"{LIBELLES[extension]} ({nombre(len(donnees) / 1e6, 1)} Mo)", donnees, file_name=nom,
-                mime=TYPES[extension], icon=":material/download:", key=f"fiche-{extension}",
+                mime=MIMES[extension], icon=":material/download:", key=f"fiche-{extension}",
             )
 ui.legende_source(ctx)
 
@@ -65,6 +63,6 @@ for nom, donnees in fichiers.items():
     extension = nom.rsplit(".", 1)[-1]
     quoi = "par commune" if nom.startswith("indicateurs-communes") else "par EPCI"
     st.download_button(
-        f"Indicateurs {quoi} — {LIBELLES[extension]}", donnees, file_name=nom, mime=TYPES[extension],
+        f"Indicateurs {quoi} — {LIBELLES[extension]}", donnees, file_name=nom, mime=MIMES[extension],
         icon=":material/table_view:", key=f"tableau-{nom}",
     )

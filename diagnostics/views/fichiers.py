@@ -18,6 +18,20 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..exports import csv_tableur
+
+# The MIME type of each kind of file the dashboard offers, by extension.
+MIMES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "geojson": "application/geo+json",
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "zip": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 from ..standard.io import to_geojson, to_standard_csv, to_xlsx
 
 
