@@ -13,7 +13,7 @@ import shapely
 
 from diagnostics import reference
 from diagnostics.standard.fields import to_places_frame
-from diagnostics.views import carte_territoire, classer_indicateur, taille_html, urls_externes
+from diagnostics.views import carte_territoire, classer_indicateur, urls_externes
 from diagnostics.views.carte import dessiner_carte, preparer_carte
 
 MALVEILLANT = "<img src=x onerror=alert(1)>"
@@ -193,7 +193,7 @@ def test_a_prepared_map_draws_the_same_page_twice(lieux, communes):
     pages = [dessiner_carte(preparee, assets_base="/vendor").get_root().render() for _ in range(2)]
     assert [_couches(p) for p in pages] == [_couches(pages[0])] * 2
     assert _lieux_dessines(pages[1]) == _lieux_dessines(pages[0]) and len(_lieux_dessines(pages[0])[0]) > 0
-    assert preparee.octets > 0 and pages[0] != pages[1]  # each map has its own element ids
+    assert pages[0] != pages[1]  # each map has its own element ids
 
 
 def test_national_view_is_simplified_and_coordinates_rounded():
@@ -209,7 +209,7 @@ def test_national_view_is_simplified_and_coordinates_rounded():
     assert max(len(d) for d in decimales) <= 5
     assert "Aucun lieu avec une position sur ce territoire." in page
     # Départements at national scale stay well under a megabyte of HTML.
-    assert len(page.encode("utf-8")) <= taille_html(m) < 1_000_000
+    assert len(page.encode("utf-8")) < 1_000_000
 
 
 def test_draws_on_a_given_map_without_duplicating_controls(lieux, communes):

@@ -1,6 +1,6 @@
 """Presentation of a diagnostic: maps (folium) and the locally served assets they load."""
 from .assets import base_fichier, base_streamlit, localiser, urls_externes
-from .carte import carte_territoire, classer_indicateur, taille_html
+from .carte import carte_territoire, classer_indicateur
 
 __all__ = [
     "base_fichier",
@@ -8,6 +8,5 @@ __all__ = [
     "carte_territoire",
     "classer_indicateur",
     "localiser",
-    "taille_html",
     "urls_externes",
 ]

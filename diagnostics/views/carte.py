@@ -135,10 +135,6 @@ class CartePreparee:
     legende: tuple[str, ...]
     bornes: tuple[float, float, float, float]  # west, south, east, north
 
-    @property
-    def octets(self) -> int:
-        return sum(len(c.donnees) + len(c.prelude) for c in self.couches)
-
 
 def preparer_carte(
     lieux: gpd.GeoDataFrame | None,
@@ -228,11 +224,6 @@ def _sans_icones(m: folium.Map) -> None:
         return
     m.default_js = [(nom, url) for nom, url in m.default_js if nom == "leaflet"]
     m.default_css = [(nom, url) for nom, url in m.default_css if nom == "leaflet_css"]
-
-
-def taille_html(m: folium.Map) -> int:
-    """Size in bytes of the map rendered as a standalone HTML page (what the browser downloads)."""
-    return len(m.get_root().render().encode("utf-8"))
 
 
 class _CoucheGeoJson(folium.map.Layer):
