@@ -1,6 +1,6 @@
 """`python -m diagnostics …` is the `diagnostic` command."""
 import sys
 
-from .cli import main
+from .commandes import main
 
 sys.exit(main())

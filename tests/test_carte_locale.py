@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diagnostics import cli, reference, territories
+from diagnostics import commandes, reference, territories
 from diagnostics.carte_locale import (
     ParametreInvalide,
     archive_zip,
@@ -269,7 +269,7 @@ def test_extrait_national_departement_region_france():
 
 @pytest.fixture
 def cli_avec_commande():
-    return cli.main
+    return commandes.main
 
 
 def test_cli_carte_locale(tmp_path, capsys, cli_avec_commande):

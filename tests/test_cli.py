@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from frictionless import Resource, Schema
 
-from diagnostics.cli import main
+from diagnostics.commandes import main
 from diagnostics.standard.fields import PIVOT_INCONNU, SCHEMA_PATH, field_names
 
 ROOT = Path(__file__).resolve().parents[1]

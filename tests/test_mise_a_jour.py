@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from diagnostics import cli, territories
+from diagnostics import commandes, territories
 from diagnostics.sources.fichier import FichierIllisible
 from diagnostics.standard.fields import field_names
 from diagnostics.standard.mise_a_jour import FICHIERS, mettre_a_jour
@@ -156,7 +156,7 @@ def test_never_crashes_never_loses_a_row(cellules):
 
 @pytest.fixture
 def diagnostic():
-    return cli.main
+    return commandes.main
 
 
 def test_cli_exit_codes_and_outputs(diagnostic, tmp_path, capsys):

@@ -16,7 +16,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
 from app_server import chromium
-from diagnostics import cli, territories
+from diagnostics import commandes, territories
 from diagnostics.diagnostic import diagnostic
 from diagnostics.indicators.par_commune import COLONNES, table_communes
 from diagnostics.places import charger_lieux
@@ -180,7 +180,7 @@ def test_epci_table_and_safe_file_names(donnees):
 
 def test_cli_writes_the_files_and_tables(tmp_path, capsys):
     sortie = tmp_path / "fiche"
-    assert cli.main(["rapport", "-t", "Brest Métropole", "--format", "html", "--sortie", str(sortie), "--tableaux"]) == 0
+    assert commandes.main(["rapport", "-t", "Brest Métropole", "--format", "html", "--sortie", str(sortie), "--tableaux"]) == 0
     assert sorted(p.name for p in sortie.iterdir()) == [
         "fiche-territoire_Brest-Metropole.html",
         "indicateurs-communes_Brest-Metropole.csv", "indicateurs-communes_Brest-Metropole.xlsx",
@@ -190,10 +190,10 @@ def test_cli_writes_the_files_and_tables(tmp_path, capsys):
 
 
 def test_cli_user_errors_are_one_french_sentence(tmp_path, capsys):
-    assert cli.main(["rapport", "-t", EPCI, "--format", "docx", "--sortie", str(tmp_path)]) == 1
+    assert commandes.main(["rapport", "-t", EPCI, "--format", "docx", "--sortie", str(tmp_path)]) == 1
     assert "Format inconnu ou absent « docx »" in capsys.readouterr().err
     faux = tmp_path / "logo.png"
     faux.write_text("pas une image")
-    assert cli.main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(tmp_path), "--logo", str(faux)]) == 1
+    assert commandes.main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(tmp_path), "--logo", str(faux)]) == 1
     assert "PNG ou JPEG" in capsys.readouterr().err
-    assert cli.main(["rapport", "-t", "zzzz-inconnu", "--sortie", str(tmp_path)]) == 1
+    assert commandes.main(["rapport", "-t", "zzzz-inconnu", "--sortie", str(tmp_path)]) == 1

@@ -4,35 +4,32 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..views.assets import AssetsIndisponibles
-from .securite import ParametreInvalide, valider_logo
-from .site import FILTRES, construire_site, options_carte
+from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, territoire_argument
 
 
-def ajouter_commande(sub) -> None:
-    """Register `carte-locale` on the `diagnostic` command's subparsers."""
-    from ..cli import ajouter_options_source
-
+def ajouter(sub) -> None:
     p = sub.add_parser("carte-locale", help="créer la carte des lieux d'un territoire à publier sur un site web")
-    ajouter_options_source(p)
+    ajouter_options_source(p, sortie="dossier où écrire la carte (obligatoire)")
     p.add_argument("--couleur", help="couleur principale, ex. '#1f4e8c' (barre de titre, boutons)")
     p.add_argument("--couleur-secondaire", help="couleur des repères, ex. '#b3400a'")
     p.add_argument("--logo", help="fichier du logo : PNG, JPEG, WebP ou SVG, 512 Ko au plus")
     p.add_argument("--titre", default="", help="titre affiché en haut de la carte")
     p.add_argument(
-        "--filtres", default=",".join(FILTRES),
-        help=f"filtres proposés, séparés par des virgules (défaut : {','.join(FILTRES)}) ; les filtres d'horaires sont toujours là",
+        "--filtres",
+        help="filtres proposés, séparés par des virgules parmi services, frais, publics, dispositifs (défaut : tous) ; "
+        "les filtres d'horaires sont toujours là",
     )
     p.add_argument(
         "--sans-fond-de-carte", action="store_true",
         help="sans tuiles OpenStreetMap : contours seuls, la page ne contacte aucun site extérieur",
     )
-    # --sortie comes from the shared options; here it is a folder and is required.
-    p.set_defaults(func=cmd_carte_locale)
+    p.set_defaults(func=executer)
 
 
-def cmd_carte_locale(args) -> int:
-    from ..cli import ErreurUtilisateur, charger_argument, territoire_argument
+def executer(args) -> int:
+    from ..carte_locale.securite import ParametreInvalide, valider_logo
+    from ..carte_locale.site import FILTRES, construire_site, options_carte
+    from ..views.assets import AssetsIndisponibles
 
     if not args.sortie:
         raise ErreurUtilisateur("Indiquez le dossier où écrire la carte avec --sortie DOSSIER.")
@@ -48,7 +45,8 @@ def cmd_carte_locale(args) -> int:
             logo = valider_logo(chemin.read_bytes(), chemin.name)
         options = options_carte(
             titre=args.titre, couleur=args.couleur, couleur_secondaire=args.couleur_secondaire, logo=logo,
-            filtres=args.filtres, fond_de_carte=not args.sans_fond_de_carte,
+            filtres=args.filtres if args.filtres is not None else ",".join(FILTRES),
+            fond_de_carte=not args.sans_fond_de_carte,
         )
     except ParametreInvalide as exc:
         raise ErreurUtilisateur(str(exc)) from exc

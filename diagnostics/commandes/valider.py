@@ -1,19 +1,18 @@
-"""The `diagnostic valider FICHIER` subcommand: standardize and validate a collector's file, write the
-outputs to a folder. Exit 0 when valid, 1 when blocking problems remain (outputs still written), 2 when
-the file cannot be read at all.
-"""
+"""`diagnostic valider FICHIER`: standardize and validate a collector's file, write the outputs to a folder.
+Exit 0 when valid, 1 when blocking problems remain (outputs still written), 2 when the file cannot be
+read at all."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+
+from .commun import ErreurUtilisateur, territoire_argument
 
 EXIT_ILLISIBLE = 2
 
 
-def ajouter_commande(sub) -> None:
-    """Register `valider` on the `diagnostic` command's subparsers."""
-    p: argparse.ArgumentParser = sub.add_parser(
+def ajouter(sub) -> None:
+    p = sub.add_parser(
         "valider", help="standardiser et valider un fichier de lieux au standard, et le comparer aux données nationales"
     )
     p.add_argument("fichier", help="fichier CSV, XLSX, JSON ou GeoJSON")
@@ -25,14 +24,13 @@ def ajouter_commande(sub) -> None:
         "--ban", action="store_true",
         help="géocoder les adresses sans coordonnées avec la Base Adresse Nationale (en ligne ; DIAGNOSTIC_BAN_URL)",
     )
-    p.set_defaults(func=cmd_valider)
+    p.set_defaults(func=executer)
 
 
-def cmd_valider(args) -> int:
-    from ..cli import ErreurUtilisateur
+def executer(args) -> int:
     from ..sources.fichier import FichierIllisible
-    from .correspondance import Correspondance
-    from .mise_a_jour import mettre_a_jour
+    from ..standard.correspondance import Correspondance
+    from ..standard.mise_a_jour import mettre_a_jour
 
     chemin = Path(args.fichier)
     if not chemin.is_file():
@@ -46,14 +44,7 @@ def cmd_valider(args) -> int:
             raise ErreurUtilisateur(f"Le fichier de correspondance « {args.correspondance} » est illisible ({exc.strerror}) : vérifiez son chemin.") from exc
         except ValueError as exc:
             raise ErreurUtilisateur(str(exc)) from exc
-    territoire = None
-    if args.territoire:
-        from .. import territories
-
-        try:
-            territoire = territories.resolve(args.territoire)
-        except territories.TerritoireInconnu as exc:
-            raise ErreurUtilisateur(str(exc)) from exc
+    territoire = territoire_argument(args.territoire) if args.territoire else None
     try:
         resultat = mettre_a_jour(
             chemin, chemin.name, correspondance=correspondance, feuille=args.feuille, territoire=territoire, ban=args.ban
