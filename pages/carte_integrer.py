@@ -9,8 +9,8 @@ import ui
 from diagnostics.carte_locale import (
     ParametreInvalide,
     archive_zip,
-    avertissements_contraste,
     construire_site,
+    corrections_couleurs,
     donnees_carte,
     extrait_cartographie_nationale,
     extrait_iframe,
@@ -68,8 +68,8 @@ except ParametreInvalide as exc:
 with gauche:
     for erreur in erreurs:
         st.error(erreur)
-    for avertissement in avertissements_contraste(options.couleur, options.couleur_secondaire):
-        st.warning(avertissement)
+    for correction in corrections_couleurs(options.couleur, options.couleur_secondaire):
+        st.info(correction, icon=":material/contrast:")
 
 donnees = ui.memoiser(
     ctx, "carte_locale", (options.titre, options.filtres, options.fond_de_carte),

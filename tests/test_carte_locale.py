@@ -16,7 +16,7 @@ from diagnostics.carte_locale import (
     ParametreInvalide,
     archive_zip,
     attributs_cartographie,
-    avertissements_contraste,
+    corrections_couleurs,
     construire_site,
     contraste,
     donnees_carte,
@@ -78,12 +78,12 @@ def test_contraste_wcag():
     assert contraste("#767676", "#fff") > 4.5 > contraste("#777777", "#fff")
 
 
-def test_avertissement_quand_couleurs_peu_lisibles():
-    assert avertissements_contraste("#1f4e8c", "#b3400a") == []
-    avertissements = avertissements_contraste("#ffeb3b", "#fff59d")
-    assert len(avertissements) == 2
-    assert "couleur principale #ffeb3b" in avertissements[0] and "plus foncée" in avertissements[0]
-    assert "secondaire" in avertissements[1]
+def test_couleurs_peu_lisibles_corrigees_et_dites():
+    assert corrections_couleurs("#1f4e8c", "#b3400a") == []
+    corrections = corrections_couleurs("#ffeb3b", "#fff59d")
+    assert len(corrections) == 3
+    assert "couleur principale #ffeb3b" in corrections[0] and "écrits en noir" in corrections[0]
+    assert "plus foncée" in corrections[1] and "secondaire #fff59d" in corrections[2]
 
 
 # --- logos -----------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_construire_site(tmp_path, brest):
     options = options_carte(titre="Brest", couleur="#6a1b9a", couleur_secondaire="#ffeb3b", logo=logo)
     site = construire_site(brest, _lieux(), SOURCE, tmp_path / "site", options)
     assert site.nombre_lieux == 2 and site.sans_position == 1
-    assert len(site.avertissements) == 1 and "secondaire" in site.avertissements[0]
+    assert len(site.avertissements) == 1 and "secondaire #ffeb3b" in site.avertissements[0]
     for chemin in ("index.html", "app.js", "style.css", "theme.css", "donnees.js", "logo.png",
                    "vendor/leaflet/leaflet.js", "vendor/leaflet.markercluster/leaflet.markercluster.js",
                    "vendor/opening_hours/opening_hours.js", "vendor/opening_hours/LGPL-3.0-only.txt",
@@ -211,7 +211,9 @@ def test_construire_site(tmp_path, brest):
         assert (site.dossier / chemin).is_file(), chemin
     assert (site.dossier / "logo.png").read_bytes() == PNG
     theme = (site.dossier / "theme.css").read_text()
-    assert "--couleur: #6a1b9a;" in theme and "--couleur-secondaire: #ffeb3b;" in theme
+    # The yellow markers would not stand out on the light map: drawn in a darker yellow, said in avertissements.
+    assert "--couleur: #6a1b9a;" in theme and "--couleur-secondaire: #ffeb3b;" not in theme
+    assert f"--couleur-secondaire: {site.avertissements[0].split()[5].rstrip(",")};" in theme
     script = (site.dossier / "donnees.js").read_text()
     assert script.startswith("window.CARTE_LOCALE = ") and "\u2028" not in script
     donnees = json.loads(script.removeprefix("window.CARTE_LOCALE = ").rstrip().rstrip(";"))
@@ -284,7 +286,7 @@ def test_cli_carte_locale(tmp_path, capsys, cli_avec_commande):
     ])
     erreur = capsys.readouterr().err
     assert code == 0, erreur
-    assert "Attention : Le texte blanc" in erreur and "carte de 2 lieux" in erreur and "1 sans position" in erreur
+    assert "Couleurs ajustées : Le texte blanc" in erreur and "carte de 2 lieux" in erreur and "1 sans position" in erreur
     index = (sortie / "index.html").read_text()
     assert "tile.openstreetmap.org" not in index and 'id="filtre-frais"' in index and 'id="filtre-publics"' not in index
     assert (sortie / "logo.png").exists()

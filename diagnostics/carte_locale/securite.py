@@ -1,4 +1,4 @@
-"""Checks on what an organisation brings to its local map: colours (format and WCAG contrast) and logo
+"""Checks on what an organisation brings to its local map: colours (format and WCAG contrast ratio) and logo
 (type by magic bytes, size, SVG cleaned of scripts, event handlers and external references)."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 LOGO_MAX_OCTETS = 512 * 1024
-CONTRASTE_TEXTE = 4.5  # WCAG 2.1 AA, normal text (white text on the main colour)
-CONTRASTE_GRAPHIQUE = 3.0  # WCAG 2.1 AA, graphical objects (markers in the secondary colour on the map)
+CONTRASTE_TEXTE = 4.5  # WCAG 2.1 AA, normal text (text on the main colour; see couleurs.py)
+CONTRASTE_GRAPHIQUE = 3.0  # WCAG 2.1 AA, graphical objects (markers on the map)
 
 _COULEUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -58,28 +58,6 @@ def contraste(couleur_a: str, couleur_b: str) -> float:
     """WCAG contrast ratio between two colours (1 to 21)."""
     la, lb = sorted((_luminance(valider_couleur(couleur_a)), _luminance(valider_couleur(couleur_b))), reverse=True)
     return (la + 0.05) / (lb + 0.05)
-
-
-def avertissements_contraste(couleur: str, couleur_secondaire: str) -> list[str]:
-    """French warnings when the page's colours would be hard to read ([] when they pass WCAG AA).
-
-    The main colour is the background of the title bar and buttons under white text; the secondary
-    colour draws the markers and the selection on the light map.
-    """
-    avertissements = []
-    ratio = contraste(couleur, "#ffffff")
-    if ratio < CONTRASTE_TEXTE:
-        avertissements.append(
-            f"Le texte blanc sur la couleur principale {valider_couleur(couleur)} est peu lisible "
-            f"(contraste {ratio:.1f}:1, il faut au moins {CONTRASTE_TEXTE}:1) : choisissez une couleur plus foncée."
-        )
-    ratio = contraste(couleur_secondaire, "#ffffff")
-    if ratio < CONTRASTE_GRAPHIQUE:
-        avertissements.append(
-            f"Les repères dans la couleur secondaire {valider_couleur(couleur_secondaire)} se distinguent mal du fond clair "
-            f"(contraste {ratio:.1f}:1, il faut au moins {CONTRASTE_GRAPHIQUE}:1) : choisissez une couleur plus foncée."
-        )
-    return avertissements
 
 
 def valider_logo(contenu: bytes, nom_fichier: str = "") -> Logo:

@@ -28,7 +28,9 @@ from ..places import dans_territoire
 from ..sources.base import SourceInfo
 from ..standard.fields import split_list
 from ..views.assets import AssetsIndisponibles
-from .securite import Logo, ParametreInvalide, avertissements_contraste, valider_couleur
+from . import accessibilite
+from .couleurs import theme_lisible
+from .securite import Logo, ParametreInvalide, valider_couleur
 
 MODELE_DIR = Path(__file__).parent / "modele"
 FILTRES = ("services", "frais", "publics", "dispositifs")
@@ -215,12 +217,14 @@ def construire_site(
         (dossier / logo).write_bytes(options.logo.contenu)
         ecrits.append(dossier / logo)
     ecrits.append(_ecrire(dossier / "index.html", page_html(donnees, logo=logo)))
+    declaration = accessibilite.declaration_html(donnees["titre"], donnees["territoire"]["nom"])
+    ecrits.append(_ecrire(dossier / accessibilite.FICHIER, declaration))
     sans_position = sum(1 for lieu in donnees["lieux"] if lieu["lat"] is None)
     return Site(
         dossier=dossier,
         nombre_lieux=len(donnees["lieux"]),
         sans_position=sans_position,
-        avertissements=avertissements_contraste(options.couleur, options.couleur_secondaire),
+        avertissements=theme_lisible(options.couleur, options.couleur_secondaire).corrections,
         fichiers=ecrits,
     )
 
@@ -254,10 +258,12 @@ def _modele():
 
 
 def page_html(donnees: dict, logo: str = "") -> str:
-    """index.html of the site folder (autoescaped template: the title is text, never markup)."""
+    """index.html of the site folder (autoescaped template: the title is text, never markup); its footer links to
+    the accessibility statement written beside it."""
     return _modele().render(
         titre=donnees["titre"],
         logo=logo,
+        declaration=accessibilite.FICHIER,
         csp=politique_securite(donnees["fond_de_carte"]),
         filtres=donnees["filtres"],
         styles=[{"href": h} for h in STYLES],
@@ -292,6 +298,7 @@ def page_autonome(donnees: dict, options: OptionsCarte = OptionsCarte()) -> str:
     return _modele().render(
         titre=donnees["titre"],
         logo=logo,
+        declaration="",  # a preview has no file beside it
         csp=csp,
         filtres=donnees["filtres"],
         styles=[{"code": Markup(c)} for c in styles],
@@ -337,11 +344,16 @@ def _script_donnees(donnees: dict) -> str:
 
 
 def _theme(options: OptionsCarte) -> str:
-    # Colours are validated #rrggbb strings, so they can be written into CSS as they are.
+    # Colours are validated #rrggbb strings, so they can be written into CSS as they are. Where the chosen
+    # colours carry text or markers, their readable variants are used (couleurs.theme_lisible).
+    theme = theme_lisible(options.couleur, options.couleur_secondaire)
     return (
         ":root {\n"
-        f"  --couleur: {valider_couleur(options.couleur)};\n"
-        f"  --couleur-secondaire: {valider_couleur(options.couleur_secondaire)};\n"
+        f"  --couleur: {theme.couleur};\n"
+        f"  --sur-couleur: {theme.sur_couleur};\n"
+        f"  --couleur-texte: {theme.couleur_texte};\n"
+        f"  --couleur-secondaire: {theme.secondaire};\n"
+        f"  --sur-secondaire: {theme.sur_secondaire};\n"
         "}\n"
     )
 

@@ -57,7 +57,7 @@ def executer(args) -> int:
     except AssetsIndisponibles as exc:
         raise ErreurUtilisateur(str(exc)) from exc
     for avertissement in site.avertissements:
-        print(f"Attention : {avertissement}", file=sys.stderr)
+        print(f"Couleurs ajustées : {avertissement}", file=sys.stderr)
     lieux = "lieu" if site.nombre_lieux <= 1 else "lieux"
     resume = f"{territoire.libelle} : carte de {site.nombre_lieux} {lieux} écrite dans {site.index}"
     if site.sans_position:

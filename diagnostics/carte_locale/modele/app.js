@@ -7,6 +7,8 @@
   var LISTE_MAX = 200;
   var lieux = donnees.lieux;
   var selection = null;
+  // Readers who asked their system for less motion: the map jumps instead of sliding and zooming.
+  var animer = !(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
 
   function el(balise, texte, classe) {
     var e = document.createElement(balise);
@@ -68,7 +70,16 @@
 
   /* ---- map ---- */
   // maxZoom on the map itself: without a tile layer, clustering needs it to know where to stop.
-  var carte = L.map("carte", { zoomControl: true, attributionControl: true, maxZoom: 19 });
+  var carte = L.map("carte", {
+    zoomControl: true, attributionControl: true, maxZoom: 19,
+    zoomAnimation: animer, fadeAnimation: animer, markerZoomAnimation: animer, inertia: animer
+  });
+  // Leaflet writes English labels on its zoom buttons: say them in French.
+  var boutonsZoom = { "leaflet-control-zoom-in": "Zoomer", "leaflet-control-zoom-out": "Dézoomer" };
+  Object.keys(boutonsZoom).forEach(function (classe) {
+    var bouton = carte.getContainer().querySelector("." + classe);
+    if (bouton) { bouton.title = boutonsZoom[classe]; bouton.setAttribute("aria-label", boutonsZoom[classe]); }
+  });
   carte.attributionControl.setPrefix(false);
   if (donnees.tuiles) {
     L.tileLayer(donnees.tuiles, {
@@ -88,12 +99,14 @@
     contour = L.geoJSON(donnees.contour, { style: { color: "#333", weight: 2, fill: false }, interactive: false }).addTo(carte);
   }
   function vueInitiale() {
-    if (contour) carte.fitBounds(contour.getBounds(), { padding: [10, 10] });
-    else carte.setView([46.6, 2.4], 6);
+    if (contour) carte.fitBounds(contour.getBounds(), { padding: [10, 10], animate: animer });
+    else carte.setView([46.6, 2.4], 6, { animate: animer });
   }
   vueInitiale();
 
-  var groupe = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
+  var groupe = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true, animate: animer, animateAddingMarkers: false
+  });
   carte.addLayer(groupe);
 
   function icone(lieu) {
@@ -157,6 +170,15 @@
     document.body.setAttribute("data-nombre-lieux", String(courants.length));
     afficherSuggestions();
     afficherListe();
+    annoncer();
+  }
+
+  /* Said by screen readers when the filters change (not at each move of the map, which would be noise). */
+  var annonce = document.getElementById("annonce");
+  function annoncer() {
+    var n = courants.length;
+    annonce.textContent = n === 0 ? "Aucun lieu ne correspond aux filtres." :
+      n + (n > 1 ? " lieux correspondent" : " lieu correspond") + " aux filtres.";
   }
 
   /* ---- commune search ---- */
@@ -171,7 +193,7 @@
       bouton.addEventListener("click", function () {
         recherche.value = "";
         appliquer();
-        if (c.bbox) carte.fitBounds([[c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]]);
+        if (c.bbox) carte.fitBounds([[c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]], { animate: animer });
         document.getElementById("liste").focus();
       });
       suggestions.appendChild(bouton);
@@ -202,7 +224,10 @@
       var commune = [lieu.code_postal, lieu.commune].filter(Boolean).join(" ");
       bouton.appendChild(el("span", commune + (lieu._repere ? "" : " · position inconnue"), "lieu-commune"));
       bouton.addEventListener("click", function () { afficherDetail(lieu, true); });
-      li.appendChild(bouton);
+      // One heading per place: screen-reader users jump from place to place with the heading keys.
+      var titre = el("h3");
+      titre.appendChild(bouton);
+      li.appendChild(titre);
       liste.appendChild(li);
     });
     if (affiches.length > LISTE_MAX) {
@@ -292,7 +317,7 @@
     detail.hidden = false;
     detail.focus();
     if (lieu._repere && depuisListe) {
-      groupe.zoomToShowLayer(lieu._repere, function () { carte.panTo(lieu._repere.getLatLng()); });
+      groupe.zoomToShowLayer(lieu._repere, function () { carte.panTo(lieu._repere.getLatLng(), { animate: animer }); });
     }
   }
 
