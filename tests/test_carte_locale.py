@@ -213,7 +213,7 @@ def test_construire_site(tmp_path, brest):
     theme = (site.dossier / "theme.css").read_text()
     # The yellow markers would not stand out on the light map: drawn in a darker yellow, said in avertissements.
     assert "--couleur: #6a1b9a;" in theme and "--couleur-secondaire: #ffeb3b;" not in theme
-    assert f"--couleur-secondaire: {site.avertissements[0].split()[5].rstrip(",")};" in theme
+    assert f"--couleur-secondaire: {site.avertissements[0].split()[5].rstrip(',')};" in theme
     script = (site.dossier / "donnees.js").read_text()
     assert script.startswith("window.CARTE_LOCALE = ") and "\u2028" not in script
     donnees = json.loads(script.removeprefix("window.CARTE_LOCALE = ").rstrip().rstrip(";"))
