@@ -335,9 +335,9 @@ def test_page_carte_integrer(brest, monkeypatch):
     assert "2 lieux du territoire, dont 1 sans position" in at.markdown[1].value
     codes = [c.value for c in at.code]
     assert codes[0].startswith("<iframe") and 'territoires="29019"' in codes[1]
-    assert not at.warning
+    assert not at.info
 
     at.color_picker[0].set_value("#ffeb3b").run()
-    assert len(at.warning) == 1 and "couleur principale #ffeb3b" in at.warning[0].value
+    assert len(at.info) == 2 and "couleur principale #ffeb3b" in at.info[0].value and "écrits en noir" in at.info[0].value
     at.text_input[2].set_value("javascript:alert(1)").run()
     assert at.error and "https://" in at.error[0].value
