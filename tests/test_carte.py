@@ -138,7 +138,7 @@ def test_choropleth_of_the_fragility_index_with_its_legend(lieux, communes):
     assert "Fragilité &lt;numérique&gt;" in page and "Fragilité <numérique>" not in page
     assert "0 – 1,4 (risque faible)" in page and "8,6 – 10 (risque fort)" in page
     assert "Non renseigné (1)" in page
-    assert '"#4A6BAE"' in page and '"#D95C5E"' in page
+    assert '"#4A6BAE"' in page and '"#BF4046"' in page
 
 
 def test_quantile_classes_by_hand():

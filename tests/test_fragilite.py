@@ -20,7 +20,7 @@ def test_class_boundaries():
 def test_labels_and_colours_run_from_low_blue_to_high_red():
     assert len(fragilite.LIBELLES_CLASSES) == len(fragilite.COULEURS_CLASSES) == 7
     assert fragilite.libelle_classe(1) == "risque faible" and fragilite.libelle_classe(7) == "risque fort"
-    assert fragilite.couleur_classe(1) == "#4A6BAE" and fragilite.couleur_classe(7) == "#D95C5E"
+    assert fragilite.couleur_classe(1) == "#4A6BAE" and fragilite.couleur_classe(7) == "#BF4046"
     assert len(set(fragilite.COULEURS_CLASSES)) == 7
     assert fragilite.libelle_classe(pd.NA) == "donnée manquante"
 

@@ -23,10 +23,14 @@ LIBELLES_CLASSES = (
     "risque fort",
 )
 # Mon Inclusion Numérique's palette (anct-cnum/suite-gestionnaire-numerique, indiceFragilitePresenter.ts):
-# a diverging blue → pale → red scale between the two anchor colours, kept identical so our maps
-# read like the national ones (a straight RGB interpolation would turn the middle classes muddy purple).
-COULEURS_CLASSES = ("#4A6BAE", "#5F8EC7", "#AAC4E6", "#E6DEEE", "#EBB5BD", "#DD7480", "#D95C5E")
-COULEUR_SANS_DONNEE = "#CECECE"
+# a diverging blue → pale → red scale between the two anchor colours, kept so our maps read like the
+# national ones (a straight RGB interpolation would turn the middle classes muddy purple) — except the last
+# class: the national #D95C5E was 7.5 CIEDE2000 from the sixth class with deuteranopia (7.9 with normal
+# vision), so the two strongest risks looked alike; #BF4046 is the same red, darker (views/daltonisme.py).
+# This module is the one place of the scale and of the no-data grey: maps, charts and reports import them.
+COULEURS_CLASSES = ("#4A6BAE", "#5F8EC7", "#AAC4E6", "#E6DEEE", "#EBB5BD", "#DD7480", "#BF4046")
+# Darker than the pale middle classes, from which the former #CECECE was 5.3 CIEDE2000 with deuteranopia.
+COULEUR_SANS_DONNEE = "#9E9E9E"
 
 COMPOSANTES = {
     "no_thd_coverage_rate": "Absence de couverture très haut débit",
