@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 PORT ?= 8501
 
-.PHONY: run test install install-dev system assets data bench bench-app bench-charge clean
+.PHONY: run test install install-dev system assets data bench bench-app bench-charge audit-a11y clean
 
 run: install assets
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
@@ -55,6 +55,11 @@ bench-app: install-dev system assets
 
 bench-charge: install-dev system assets
 	$(BIN)/python scripts/bench_charge.py
+
+# Accessibility audit (axe-core, WCAG 2.1 A/AA) of the local map, the HTML report and the dashboard;
+# `make audit-a11y ARGS=--ecrire` also updates the figures quoted by the local map's accessibility statement.
+audit-a11y: install-dev system assets
+	$(BIN)/python scripts/audit_a11y.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) static/vendor node_modules .pytest_cache

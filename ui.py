@@ -329,6 +329,7 @@ def graphique(fig, nom: str, ctx: Contexte | None = None, *, key: str | None = N
 
     ctx = ctx or contexte()
     st.plotly_chart(fig, width="stretch", key=key)
+    texte_alternatif(fig)
     try:
         images.chemin_chromium()
     except images.ImagesIndisponibles as exc:
@@ -348,6 +349,26 @@ def graphique(fig, nom: str, ctx: Contexte | None = None, *, key: str | None = N
             icon=":material/download:", key=f"telecharger-{base}-{format_}",
             help=f"Télécharger ce graphique en {format_.upper()}",
         )
+
+
+# Above this many rows the data of a chart is shown as a scrollable grid rather than a long HTML table.
+LIGNES_TABLE_MAX = 40
+
+
+def texte_alternatif(fig) -> None:
+    """Under a chart: one sentence of what it shows and its data as a table (WCAG 1.1.1, for screen readers)."""
+    from diagnostics.views import alternatives
+
+    alternative = alternatives.alternative(fig)
+    st.caption(alternative.phrase)
+    if alternative.table.empty:
+        return
+    table = alternative.table_texte()
+    with st.expander("Données du graphique (tableau)", icon=":material/table_chart:"):
+        if len(table) <= LIGNES_TABLE_MAX:
+            st.table(table.set_index(table.columns[0]))
+        else:
+            st.dataframe(table, hide_index=True)
 
 
 def seuil_zones_blanches(cle: str, libelle: str, aide: str) -> int:

@@ -31,6 +31,18 @@ def source_axe() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
+def version_axe() -> str:
+    """Version of the installed axe-core, e.g. "4.14.1"."""
+    import json
+
+    return json.loads((AXE_JS.parent / "package.json").read_text(encoding="utf-8"))["version"]
+
+
+def nom_navigateur(navigateur) -> str:
+    """"Chromium 156" for a Playwright browser (major version only: the statement stays true across patches)."""
+    return f"Chromium {navigateur.version.split('.')[0]}"
+
+
 def injecter(page) -> None:
     """Load axe-core into the page and every frame of it (axe asks the frames for their results)."""
     source = source_axe()
@@ -87,3 +99,48 @@ def resume(violations: list[dict]) -> str:
         f"[{v['impact']}] {v['id']} — {v['help']} : {', '.join(str(n['target']) for n in v['nodes'][:3])}"
         for v in violations
     ) or "aucune violation"
+
+
+# The local map's audited states, at a phone's and a desktop's width (name → viewport).
+ECRANS = {"375 px": {"width": 375, "height": 667}, "1280 px": {"width": 1280, "height": 800}}
+
+
+def auditer_carte_locale(navigateur, index: Path) -> dict[str, list[dict]]:
+    """Audit a generated local map: home, list filtered by the first service, a place's detail, per screen.
+
+    Returns page name (e.g. "Fiche d'un lieu, 375 px") → violations. The network is cut: only file: URLs load.
+    """
+    resultats = {}
+    for ecran, vue in ECRANS.items():
+        contexte = navigateur.new_context(viewport=vue, locale="fr-FR", timezone_id="Europe/Paris")
+        contexte.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        try:
+            page = contexte.new_page()
+            page.goto(Path(index).as_uri())
+            page.wait_for_selector("body[data-pret]", timeout=15000)
+            resultats[f"Accueil, {ecran}"] = auditer(page)
+            if page.locator("select[data-champ] option").count() > 1:
+                page.locator("select[data-champ]").first.select_option(index=1)
+            resultats[f"Liste filtrée, {ecran}"] = auditer(page)
+            page.locator("#liste button[data-id]").first.click()
+            page.wait_for_selector("#detail:not([hidden])")
+            resultats[f"Fiche d'un lieu, {ecran}"] = auditer(page)
+        finally:
+            contexte.close()
+    return resultats
+
+
+TERRITOIRE_AUDITE = "commune:29019"  # Brest: real places from the embedded snapshot, filters with values
+
+
+def construire_carte_auditee(dossier: Path, **options):
+    """The local map the audit and the accessibility statement speak of: Brest, embedded data, no tiles."""
+    from diagnostics import territories
+    from diagnostics.carte_locale import construire_site, options_carte
+    from diagnostics.places import charger_lieux
+
+    territoire = territories.resolve(TERRITOIRE_AUDITE)
+    resultat = charger_lieux(territoire, "embarque")
+    return construire_site(
+        territoire, resultat.lieux, resultat.source, dossier, options_carte(fond_de_carte=False, **options)
+    )

@@ -319,6 +319,10 @@ class _Legende(MacroElement):
         var {{ this.get_name() }} = L.control({position: "bottomright"});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "carte-legende");
+            // A region reachable with Tab: a long legend scrolls, and keyboard users must be able to scroll it.
+            div.setAttribute("role", "region");
+            div.setAttribute("aria-label", "Légende de la carte");
+            div.tabIndex = 0;
             div.innerHTML = {{ this.html_json }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);

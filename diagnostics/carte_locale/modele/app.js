@@ -118,6 +118,17 @@
     if (lieu.lat === null) return;
     lieu._repere = L.marker([lieu.lat, lieu.lon], { icon: icone(lieu), title: lieu.nom, alt: lieu.nom, keyboard: true });
     lieu._repere.on("click", function () { afficherDetail(lieu, false); });
+    lieu._repere.on("add", function () { lieu._repere.getElement().setAttribute("data-id", lieu.id); });
+  });
+  // Leaflet makes a marker a focusable "button" but opens nothing on Enter: the page does (Enter or Space).
+  var parId = {};
+  lieux.forEach(function (lieu) { parId[lieu.id] = lieu; });
+  carte.getContainer().addEventListener("keydown", function (e) {
+    var cible = e.target;
+    if ((e.key === "Enter" || e.key === " ") && cible.classList.contains("repere") && parId[cible.getAttribute("data-id")]) {
+      e.preventDefault();
+      afficherDetail(parId[cible.getAttribute("data-id")], false);
+    }
   });
 
   /* ---- filters ---- */
@@ -133,7 +144,13 @@
       option.value = valeur;
       select.appendChild(option);
     });
+    // A filter no place has a value for is no choice: hidden, so that nobody tabs to an empty list.
+    if (!Object.keys(nombres).length) {
+      select.hidden = true;
+      document.querySelector('label[for="' + select.id + '"]').hidden = true;
+    }
   });
+  selects = selects.filter(function (s) { return !s.hidden; });
   var recherche = document.getElementById("recherche");
   var ouvertMaintenant = document.getElementById("filtre-ouvert-maintenant");
   var ouvertLeSamedi = document.getElementById("filtre-ouvert-samedi");
@@ -270,7 +287,12 @@
   function afficherDetail(lieu, depuisListe) {
     var precedent = selection;
     selection = lieu;
-    [precedent, lieu].forEach(function (l) { if (l && l._repere) l._repere.setIcon(icone(l)); });
+    [precedent, lieu].forEach(function (l) {
+      if (l && l._repere) {
+        l._repere.setIcon(icone(l));
+        if (l._repere.getElement()) l._repere.getElement().setAttribute("data-id", l.id);
+      }
+    });
     detailNom.textContent = lieu.nom;
     detailContenu.textContent = "";
     var adresse = el("p", [lieu.adresse, [lieu.code_postal, lieu.commune].filter(Boolean).join(" ")].filter(Boolean).join(", "));
