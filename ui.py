@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -360,7 +361,8 @@ def texte_alternatif(fig) -> None:
     from diagnostics.views import alternatives
 
     alternative = alternatives.alternative(fig)
-    st.caption(alternative.phrase)
+    # Labels come from the data: markdown characters are escaped so that they stay text.
+    st.caption(re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", alternative.phrase))
     if alternative.table.empty:
         return
     table = alternative.table_texte()

@@ -6,6 +6,7 @@ Handles the traces our charts use: bars (vertical or horizontal) and scatter lin
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -40,7 +41,8 @@ class Alternative:
 def _texte(valeur) -> str:
     # Titles may carry <b>, <br> or <sup> for plotly's layout: text only here.
     texte = re.sub(r"<br\s*/?>", " ", "" if valeur is None else str(valeur), flags=re.I)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", texte)).strip()
+    # Plotly reads labels as HTML: its own markup is dropped, escaped text from the data becomes text again.
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", texte)).strip())
 
 
 def _titre_axe(fig: go.Figure, axe: str) -> str:
@@ -85,32 +87,40 @@ def alternative(fig: go.Figure) -> Alternative:
     axe_categories, axe_valeurs = series[0][3], series[0][4]
     libelle_categories = _titre_axe(fig, axe_categories) or "Catégorie"
     libelle_valeurs = _titre_axe(fig, axe_valeurs)
+    axe = getattr(fig.layout, f"{axe_categories}axis")
+    # Categories drawn as positions with tick labels (so that equal labels never merge): say the labels.
+    etiquettes = dict(zip(axe.tickvals, axe.ticktext)) if axe.tickvals is not None and axe.ticktext is not None else {}
+
+    def libelle(c) -> str:
+        return _texte(etiquettes.get(c, c))
+
     colonnes: dict[str, pd.Series] = {}
     for nom, categories, valeurs, _, _ in series:
-        serie = pd.Series(pd.to_numeric(pd.Series(valeurs), errors="coerce").to_numpy(), index=[_texte(c) for c in categories])
+        serie = pd.Series(pd.to_numeric(pd.Series(valeurs), errors="coerce").to_numpy(), index=list(categories))
         colonnes[nom] = serie[~serie.index.duplicated()]
     table = pd.DataFrame(colonnes)
-    # keep the chart's order of categories (a horizontal bar chart lists its first category at the bottom)
-    ordre = list(dict.fromkeys(_texte(c) for _, categories, *_ in series for c in categories))
-    if series[0][3] == "y":
+    # Rows in the order a reader sees them: top to bottom (plotly draws a horizontal chart's first
+    # category at the bottom unless its axis is reversed), left to right.
+    ordre = list(dict.fromkeys(c for _, categories, *_ in series for c in categories))
+    if axe_categories == "y" and axe.autorange != "reversed":
         ordre = ordre[::-1]
     table = table.reindex(ordre)
-    table.index.name = libelle_categories
-    table = table.reset_index()
+    table.insert(0, libelle_categories, [libelle(c) for c in table.index])
+    table = table.reset_index(drop=True)
 
     nom, categories, valeurs, *_ = series[0]
     numeriques = pd.to_numeric(pd.Series(valeurs), errors="coerce")
     unite = f" ({libelle_valeurs})" if libelle_valeurs else ""
     if len(series) == 1 and numeriques.notna().any():
         tri = numeriques.sort_values(ascending=False, kind="stable")
-        premiers = ", ".join(f"{_texte(categories[i])} : {_valeur(numeriques[i])}" for i in tri.index[:MAX_LIGNES_PHRASE])
+        premiers = ", ".join(f"{libelle(categories[i])} : {_valeur(numeriques[i])}" for i in tri.index[:MAX_LIGNES_PHRASE])
         phrase = (
             f"{titre}. {len(numeriques)} valeur{'s' if len(numeriques) > 1 else ''} de « {libelle_categories} »{unite} ; "
             f"les plus élevées : {premiers}."
         )
         if len(numeriques) > MAX_LIGNES_PHRASE:
             i = tri.index[-1]
-            phrase = phrase[:-1] + f" ; la plus basse : {_texte(categories[i])} : {_valeur(numeriques[i])}."
+            phrase = phrase[:-1] + f" ; la plus basse : {libelle(categories[i])} : {_valeur(numeriques[i])}."
     else:
         noms = ", ".join(s[0] for s in series)
         phrase = (
