@@ -9,6 +9,7 @@ import base64
 
 import jinja2
 
+from ..views.alternatives import alternative
 from .contenu import Contenu, type_logo
 
 _GABARIT = """<!DOCTYPE html>
@@ -56,7 +57,11 @@ _GABARIT = """<!DOCTYPE html>
   {% for t in s.textes if t %}<p>{{ t }}</p>{% endfor %}
   {% if s.carte %}<figure><img alt="Carte : {{ s.titre }}" src="{{ carte(s.carte) }}"></figure>{% endif %}
   {% for g in s.graphiques %}
-  <figure><img alt="Graphique {{ g.cle }}" src="{{ images[g.cle] }}"></figure>
+  {% set alt = alternatives[g.cle] %}<figure><img alt="{{ alt.phrase }}" src="{{ images[g.cle] }}">
+    {% if not alt.table.empty %}<details><summary>Données du graphique</summary><table>
+      <thead><tr>{% for col in alt.table.columns %}<th scope="col">{{ col }}</th>{% endfor %}</tr></thead>
+      <tbody>{% for ligne in alt.table_texte().itertuples(index=False) %}<tr>{% for v in ligne %}<td>{{ v }}</td>{% endfor %}</tr>
+      {% endfor %}</tbody></table></details>{% endif %}</figure>
   {% endfor %}
   {% for t in s.tableaux %}
   <table>
@@ -96,6 +101,8 @@ def page(contenu: Contenu, logo: bytes | None = None) -> str:
     """
     svg = {cle: _data_uri("image/svg+xml", d) for cle, d in contenu.images("svg").items()}
     logo_uri = _data_uri(type_logo(logo), logo) if logo else ""
+    # Each chart's text alternative (WCAG 1.1.1): a sentence as the image's alt, its data in a table.
+    textes = {g.cle: alternative(g.figure) for g in contenu.graphiques}
     return _ENVIRONNEMENT.from_string(_GABARIT).render(
-        c=contenu, images=svg, logo=logo_uri, carte=lambda png: _data_uri("image/png", png)
+        c=contenu, images=svg, logo=logo_uri, carte=lambda png: _data_uri("image/png", png), alternatives=textes
     )
