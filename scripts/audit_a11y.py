@@ -61,16 +61,22 @@ def _ligne(colonnes: list[str], largeurs: list[int]) -> str:
 
 # --- local maps ----------------------------------------------------------------------------------
 
-def carte_actuelle(navigateur, dossier: Path) -> dict[str, list[dict]]:
-    site = axe.construire_carte_auditee(dossier / "actuelle")
+# A territory's light brand colour (white text on it would read at 1.4:1), audited as a second variant.
+COULEURS_CLAIRES = {"couleur": "#ffd400", "couleur_secondaire": "#ffe08a"}
+
+
+def carte_actuelle(navigateur, dossier: Path, **couleurs) -> dict[str, list[dict]]:
+    site = axe.construire_carte_auditee(dossier / f"actuelle{len(couleurs)}", **couleurs)
     return axe.auditer_carte_locale(navigateur, site.index)
 
 
-def carte_precedente(navigateur, dossier: Path) -> dict[str, list[dict]] | None:
-    """The map as the previous release drew it: its template files from git, today's data and builder."""
+def carte_precedente(navigateur, dossier: Path, **couleurs) -> dict[str, list[dict]] | None:
+    """The map as the previous release drew it: its template files from git, today's data and builder
+    (whose theme.css still writes --couleur and --couleur-secondaire as chosen: the previous template
+    reads only those, so the chosen colours reach it uncorrected)."""
     from diagnostics.carte_locale import site as module_site
 
-    modele = dossier / "modele_precedent"
+    modele = dossier / f"modele_precedent{len(couleurs)}"
     modele.mkdir()
     for nom in ("index.html", "app.js", "style.css"):
         sortie = subprocess.run(
@@ -82,7 +88,12 @@ def carte_precedente(navigateur, dossier: Path) -> dict[str, list[dict]] | None:
             return None
         (modele / nom).write_bytes(sortie.stdout)
     with mock.patch.object(module_site, "MODELE_DIR", modele):
-        site = axe.construire_carte_auditee(dossier / "precedente")
+        site = axe.construire_carte_auditee(dossier / f"precedente{len(couleurs)}", **couleurs)
+    # the previous release wrote the colours as chosen: undo today's correction for the variables it reads
+    theme = site.dossier / "theme.css"
+    choisies = {"couleur": couleurs.get("couleur", module_site.COULEUR_DEFAUT),
+                "couleur-secondaire": couleurs.get("couleur_secondaire", module_site.COULEUR_SECONDAIRE_DEFAUT)}
+    theme.write_text(":root {\n" + "".join(f"  --{k}: {v};\n" for k, v in choisies.items()) + "}\n", encoding="utf-8")
     return axe.auditer_carte_locale(navigateur, site.index)
 
 
@@ -267,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
             graves += len(axe.graves(violations))
             print(_ligne([nom, _compte(violations), _compte((precedente or {}).get(nom)),
                           _compte((nationale or {}).get(nom))], largeurs))
+        claire = carte_actuelle(navigateur, dossier, **COULEURS_CLAIRES)
+        claire_precedente = carte_precedente(navigateur, dossier, **COULEURS_CLAIRES)
+        print(f"Carte locale aux couleurs claires {COULEURS_CLAIRES['couleur']} / {COULEURS_CLAIRES['couleur_secondaire']}")
+        for nom, violations in claire.items():
+            graves += len(axe.graves(violations))
+            print(_ligne([nom, _compte(violations), _compte((claire_precedente or {}).get(nom)), ""], largeurs))
         if nationale is not None:
             print("  (démo nationale : sa page d'accueil seulement ; liste et fiche n'ont pas d'équivalent direct)")
             for v in {v["id"]: v for violations in nationale.values() for v in violations}.values():
