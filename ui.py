@@ -361,8 +361,9 @@ def texte_alternatif(fig) -> None:
     from diagnostics.views import alternatives
 
     alternative = alternatives.alternative(fig)
-    # Labels come from the data: markdown characters are escaped so that they stay text.
-    st.caption(re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", alternative.phrase))
+    # Labels come from the data: markdown characters are escaped, and < > & written as entities, so that they stay text.
+    phrase = alternative.phrase.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    st.caption(re.sub(r"([\\`*_\[\]#|~$])", r"\\\1", phrase))
     if alternative.table.empty:
         return
     table = alternative.table_texte()
