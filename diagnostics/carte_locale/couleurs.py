@@ -12,6 +12,7 @@ from .securite import CONTRASTE_GRAPHIQUE, CONTRASTE_TEXTE, contraste, valider_c
 BLANC = "#ffffff"
 # The page's dark text colour (style.css): 16.5:1 on white.
 SOMBRE = "#1e1e1e"
+NOIR = "#000000"
 # The map's background without tiles (style.css .leaflet-container): the markers sit on it.
 FOND_CARTE = "#eef2f5"
 
@@ -37,8 +38,12 @@ class Theme:
 
 
 def texte_lisible(fond: str) -> str:
-    """White or dark text on `fond`, whichever contrasts more (at least 4.5:1 for any background)."""
-    return BLANC if contraste(BLANC, fond) >= contraste(SOMBRE, fond) else SOMBRE
+    """White or dark text on `fond`, whichever contrasts more; pure black on the mid tones where neither the
+    page's dark grey nor white reaches 4.5:1 (white or black always does: the larger of the two is ≥ 4.58:1)."""
+    meilleur = BLANC if contraste(BLANC, fond) >= contraste(SOMBRE, fond) else SOMBRE
+    if contraste(meilleur, fond) >= CONTRASTE_TEXTE:
+        return meilleur
+    return BLANC if contraste(BLANC, fond) >= contraste(NOIR, fond) else NOIR
 
 
 def assombrir(couleur: str, fond: str, minimum: float) -> str:
