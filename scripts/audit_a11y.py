@@ -220,6 +220,28 @@ def _partager(page, violations: list[dict]) -> tuple[list[dict], list[dict]]:
     return notres, streamlit
 
 
+def _ouvrir_une_fiche(page) -> bool:
+    """Open the popup of the first place on the dashboard map (its frame's Leaflet layers); False if none."""
+    for frame in page.frames:
+        try:
+            if frame.evaluate(
+                """() => { for (const k of Object.keys(window)) { const v = window[k];
+                    if (!(v && v.eachLayer && k.startsWith('map_'))) continue;
+                    let ouvert = false;
+                    // the popup is bound on the places' layer: a click on one of its markers opens it
+                    v.eachLayer(l => { if (!ouvert && l instanceof L.CircleMarker && l.feature) {
+                        l.fire('click', {latlng: l.getLatLng()}, true); ouvert = true; } });
+                    if (ouvert && !document.querySelector('.leaflet-popup-content')) ouvert = false;
+                    if (ouvert) return true; }
+                  return false; }"""
+            ):
+                page.wait_for_timeout(500)
+                return True
+        except Exception:  # noqa: BLE001 - frames without Leaflet
+            continue
+    return False
+
+
 def tableau_de_bord(navigateur) -> dict[str, tuple[list[dict], list[dict]]]:
     resultats = {}
     with app_server() as (url, _):
@@ -229,8 +251,15 @@ def tableau_de_bord(navigateur) -> dict[str, tuple[list[dict], list[dict]]]:
                 page.goto(f"{url}/{chemin}?territoire={EPCI_RAPPORT}")
                 page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=90_000)
                 _attendre_streamlit(page)
+                # open every expander: the charts' data tables and the help texts are our HTML too
+                for resume in page.locator('[data-testid="stExpander"] summary').all():
+                    if resume.is_visible():  # expanders in a closed tab stay closed
+                        resume.click(timeout=5000)
+                _attendre_streamlit(page)
                 page.wait_for_timeout(1000)
                 resultats[nom] = _partager(page, axe.auditer(page))
+                if chemin == "carte" and _ouvrir_une_fiche(page):
+                    resultats["Carte, fiche d'un lieu"] = _partager(page, axe.auditer(page))
             finally:
                 page.close()
     return resultats
