@@ -101,6 +101,23 @@ def resume(violations: list[dict]) -> str:
     ) or "aucune violation"
 
 
+def attendre_carte(page, delai_s: float = 5.0) -> None:
+    """Wait until the Leaflet map has stopped zooming and its clusters have stopped fading.
+
+    axe measures colours as drawn: a cluster caught half-transparent in a zoom animation reads as a
+    contrast failure that no reader sees once the map is still. Polled from Python, since a page's CSP
+    may forbid the eval behind Playwright's wait_for_function.
+    """
+    import time
+
+    fin, calme = time.monotonic() + delai_s, 0
+    while time.monotonic() < fin and calme < 3:
+        anime = page.locator(".leaflet-cluster-anim, .leaflet-zoom-anim").count() > 0
+        calme = 0 if anime else calme + 1
+        time.sleep(0.1)
+    page.wait_for_timeout(400)  # markercluster's opacity transition lasts 0.3 s
+
+
 # The local map's audited states, at a phone's and a desktop's width (name → viewport).
 ECRANS = {"375 px": {"width": 375, "height": 667}, "1280 px": {"width": 1280, "height": 800}}
 
@@ -118,12 +135,15 @@ def auditer_carte_locale(navigateur, index: Path) -> dict[str, list[dict]]:
             page = contexte.new_page()
             page.goto(Path(index).as_uri())
             page.wait_for_selector("body[data-pret]", timeout=15000)
+            attendre_carte(page)
             resultats[f"Accueil, {ecran}"] = auditer(page)
             if page.locator("select[data-champ] option").count() > 1:
                 page.locator("select[data-champ]").first.select_option(index=1)
+            attendre_carte(page)
             resultats[f"Liste filtrée, {ecran}"] = auditer(page)
             page.locator("#liste button[data-id]").first.click()
             page.wait_for_selector("#detail:not([hidden])")
+            attendre_carte(page)  # the map zooms to the chosen place
             resultats[f"Fiche d'un lieu, {ecran}"] = auditer(page)
         finally:
             contexte.close()
