@@ -18,6 +18,9 @@ VERSION = 1
 MAX_COMMUNES = 35_000  # more than the 34,875 communes with reference geometry: any real perimeter fits
 MAX_NOM = 120
 MAX_OCTETS = 64 * 1024  # a decoded payload larger than this is not one we wrote
+# Characters a perimeter's name never holds (see `perimetres.nettoyer_nom`): a hand-made identifier
+# carrying them is refused, since the name is shown in titles and sentences.
+BALISAGE = frozenset("<>[]*_`#|~\\{}$^=")
 _CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _CORSE = {"2A": 100_000, "2B": 101_000}  # above every numeric code, so numbers stay unique
 
@@ -141,6 +144,8 @@ def _lire(brut: bytes) -> Contenu:
     nombre, pos = _lire_varint(brut, pos)
     if not 0 < nombre <= MAX_COMMUNES or len(nom) > MAX_NOM:
         raise CodeAbime("taille impossible")
+    if any(c in BALISAGE or (ord(c) < 32) for c in nom):
+        raise CodeAbime("nom invalide")
     codes, numero = [], 0
     for _ in range(nombre):
         ecart, pos = _lire_varint(brut, pos)

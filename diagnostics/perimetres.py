@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from . import territories
-from .perimetre_code import MAX_COMMUNES, MAX_NOM
+from .perimetre_code import BALISAGE, MAX_COMMUNES, MAX_NOM
 
 MAX_ELEMENTS = MAX_COMMUNES  # entries in a typed list or a file column
 MAX_TEXTE = 2_000_000  # characters of a typed or pasted list
@@ -47,6 +47,7 @@ class Analyse:
     ambigus: list[str] = field(default_factory=list)  # "Saint-Denis : commune:93066, commune:97411…"
     convertis: list[tuple[str, str]] = field(default_factory=list)  # (old code, 2026 code)
     sans_geometrie: list[str] = field(default_factory=list)  # overseas collectivities
+    remarques: list[str] = field(default_factory=list)  # about the name (characters removed, formula)
 
     @property
     def complet(self) -> bool:
@@ -54,7 +55,7 @@ class Analyse:
 
     def messages(self) -> list[str]:
         """French sentences about what was converted or not understood (empty when all is clear)."""
-        out = []
+        out = list(self.remarques)
         if self.inconnus:
             out.append(f"{_liste(self.inconnus)} : {_accord(len(self.inconnus), 'élément inconnu', 'éléments inconnus')}, non repris. {_AIDE}")
         if self.ambigus:
@@ -81,12 +82,32 @@ def _liste(valeurs: list[str], n: int = 10) -> str:
     return texte + (f" et {len(valeurs) - n} autres" if len(valeurs) > n else "")
 
 
+# Characters that HTML or Markdown (the dashboard's text elements) would read as markup: links, images,
+# emphasis, code, maths. A perimeter's name goes into titles and sentences, so it never carries them.
+_BALISAGE = BALISAGE
+_FORMULE = ("=", "+", "-", "@")
+
+
 def nettoyer_nom(nom: str | None) -> str:
-    """The user's name for a perimeter as plain one-line text (control characters removed, 120 characters
-    at most); the default name when empty. It is shown as text everywhere, never as HTML."""
-    texte = "".join(c for c in str(nom or "") if unicodedata.category(c)[0] != "C" or c == " ")
+    """The user's name for a perimeter as plain one-line text (control and markup characters removed,
+    120 characters at most); the default name when empty. It is shown as text everywhere."""
+    texte = "".join(c for c in str(nom or "") if (unicodedata.category(c)[0] != "C" or c == " ") and c not in _BALISAGE)
     texte = re.sub(r"\s+", " ", texte).strip()
     return texte[:MAX_NOM].strip() or NOM_PAR_DEFAUT
+
+
+def remarques_nom(nom: str | None) -> list[str]:
+    """French sentences about what `nettoyer_nom` changed in a name, or about a name that looks like a formula."""
+    brut = str(nom or "").strip()
+    out = []
+    retires = sorted({c for c in brut if c in _BALISAGE})
+    if retires:
+        out.append(f"Caractères retirés du nom du périmètre (ils serviraient de balises) : {' '.join(retires)}.")
+    if brut.startswith(_FORMULE):
+        out.append("Le nom commence comme une formule de tableur : il reste du texte, jamais une formule, dans les exports.")
+    if len(brut) > MAX_NOM:
+        out.append(f"Nom du périmètre raccourci à {MAX_NOM} caractères.")
+    return out
 
 
 def _elements(texte: str) -> list[str]:
@@ -104,11 +125,11 @@ def _elements(texte: str) -> list[str]:
 def analyser(texte: str, nom: str | None = None) -> Analyse:
     """The communes named by a mixed list of entries (commune codes or names, epci:…, dep:…, arr:…,
     reg:…; bare 9-digit EPCI SIREN; old commune codes converted to 2026)."""
-    return _analyser(_elements(texte or ""), nettoyer_nom(nom))
+    return _analyser(_elements(texte or ""), nom)
 
 
-def _analyser(elements: list[str], nom: str) -> Analyse:
-    analyse = Analyse(nom=nom)
+def _analyser(elements: list[str], nom: str | None) -> Analyse:
+    analyse = Analyse(nom=nettoyer_nom(nom), remarques=remarques_nom(nom))
     passage = territories.passage_2026()
     for saisie in dict.fromkeys(elements):  # a repeated entry counts once
         brut = saisie.strip().strip("'\"")
@@ -199,7 +220,7 @@ def resoudre(requete: str) -> territories.Territoire:
 def exiger_complet(analyse: Analyse) -> None:
     """`PerimetreInvalide` listing every entry that was not understood (the command line must not
     diagnose a perimeter smaller than the one asked)."""
-    problemes = [m for m in analyse.messages() if "converti" not in m]
+    problemes = [m for m in analyse.messages() if "converti" not in m and m not in analyse.remarques]
     if problemes:
         raise PerimetreInvalide(f"Périmètre « {analyse.nom} » : " + " ".join(problemes))
 
@@ -224,7 +245,7 @@ def lire_fichier_codes(contenu: bytes, nom_fichier: str, nom: str | None = None)
         )
     if not valeurs:
         raise PerimetreInvalide(f"La colonne « {str(colonne)[:40]} » du fichier est vide : mettez un code INSEE par ligne.")
-    analyse = _analyser([], nettoyer_nom(nom))
+    analyse = _analyser([], nom)
     passage = territories.passage_2026()
     for valeur in dict.fromkeys(valeurs):
         if _CODE_COMMUNE.match(valeur):
@@ -326,7 +347,7 @@ def depuis_json(donnees: bytes) -> tuple[Analyse, list[str]]:
         raise PerimetreInvalide("Le champ « nom » doit être un texte.")
     if len(communes) > MAX_ELEMENTS:
         raise PerimetreInvalide(f"Trop de communes ({len(communes):,}) : {MAX_ELEMENTS:,} au plus.".replace(",", "\u202f"))
-    analyse = _analyser([], nettoyer_nom(nom))
+    analyse = _analyser([], nom)
     passage = territories.passage_2026()
     for code in dict.fromkeys(communes):
         if _CODE_COMMUNE.match(code.strip()):
@@ -383,3 +404,38 @@ def description_perimetre(t: territories.Territoire) -> dict:
         "zones_distances": zones_distances(t),
         "pairs": {"choix": "choisis" if pairs else "aucun", "ids": pairs, "libelle": libelle},
     }
+
+
+def fusionner(analyses: list[Analyse], nom: str | None = None) -> Analyse:
+    """One analysis from several (a typed list, a file column, a saved file): the union of their
+    communes, everything not understood kept."""
+    out = Analyse(nom=nettoyer_nom(nom), remarques=remarques_nom(nom))
+    for analyse in analyses:
+        out.codes |= analyse.codes
+        out.elements += analyse.elements
+        out.inconnus += analyse.inconnus
+        out.ambigus += analyse.ambigus
+        out.convertis += analyse.convertis
+        out.sans_geometrie += analyse.sans_geometrie
+        out.remarques += [r for r in analyse.remarques if r not in out.remarques]
+    if len(out.codes) > MAX_ELEMENTS:
+        raise PerimetreInvalide(f"Trop de communes ({len(out.codes):,}) : {MAX_ELEMENTS:,} au plus.".replace(",", "\u202f"))
+    return out
+
+
+def analyser_pairs(texte: str, max_pairs: int = 50) -> tuple[list[str], list[str]]:
+    """Peers a user typed (identifiers or exact names, comma-separated): (their ids, entries not understood)."""
+    ids, inconnus = [], []
+    for saisie in dict.fromkeys(_elements(texte or "")[: max_pairs + 1]):
+        try:
+            trouve = _territoire(f"epci:{saisie}" if _CODE_EPCI.match(saisie) else saisie)
+        except (territories.TerritoireInconnu, _Ambigu):
+            inconnus.append(saisie)
+            continue
+        if trouve.niveau == "perimetre":
+            inconnus.append(saisie)  # a peer perimeter would make the identifier nest without end
+        elif trouve.id not in ids:
+            ids.append(trouve.id)
+    if len(ids) > max_pairs:
+        raise PerimetreInvalide(f"Trop de pairs : {max_pairs} au plus.")
+    return ids, inconnus

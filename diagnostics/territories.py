@@ -430,9 +430,9 @@ def search(text: str, limit: int = 20) -> list[Territoire]:
 
 def children(t: Territoire, niveau: str) -> list[Territoire]:
     """Units of level `niveau` inside `t`, in code order (an EPCI is a child of every département it touches)."""
-    if t.niveau in NIVEAUX_AJOUTES and niveau == "commune":
-        return [_tables().territoires[f"commune:{c}"] for c in t.codes_communes]
-    if niveau not in NIVEAUX + NIVEAUX_AJOUTES[:1] or _NIVEAU_RANG[niveau] <= _NIVEAU_RANG[t.niveau]:
+    # An arrondissement or a perimeter holds communes and touches EPCI, départements, régions.
+    touche = t.niveau in NIVEAUX_AJOUTES and niveau in NIVEAUX[1:]
+    if not touche and (niveau not in NIVEAUX + NIVEAUX_AJOUTES[:1] or _NIVEAU_RANG[niveau] <= _NIVEAU_RANG[t.niveau]):
         raise ValueError(f"Niveau « {niveau} » impossible sous « {t.niveau} ».")
     territoires = _tables().territoires
     if niveau == "arrondissement":
