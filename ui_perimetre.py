@@ -32,7 +32,7 @@ def _analyse_saisie(nom: str, texte: str, tableur, sauvegarde) -> tuple[perimetr
         nom = nom.strip() or analyse.nom
     if not analyses:
         raise perimetres.PerimetreInvalide(
-            "Saisissez des communes, EPCI, départements ou arrondissements, ou importez un fichier, puis cliquez sur « Aperçu »."
+            "Saisissez des communes, EPCI, départements ou arrondissements, ou importez un fichier."
         )
     return perimetres.fusionner(analyses, nom), pairs
 
@@ -60,7 +60,8 @@ def constructeur(actuel: territories.Territoire) -> None:
             "Territoires à comparer (facultatif)", key="_perimetre_pairs", placeholder="epci:242900835, arr:293",
             help="Sans choix, le périmètre n'a pas de pairs : il est comparé à ses départements, régions et à la France.",
         )
-        if st.button("Aperçu", icon=":material/visibility:", key="_perimetre_voir"):
+        # The preview follows the entries (no button to forget): shown once something is entered.
+        if texte.strip() or tableur is not None or sauvegarde is not None:
             try:
                 analyse, pairs = _analyse_saisie(nom, texte, tableur, sauvegarde)
                 choisis, pairs_inconnus = perimetres.analyser_pairs(texte_pairs) if texte_pairs.strip() else (pairs, [])
@@ -68,6 +69,9 @@ def constructeur(actuel: territories.Territoire) -> None:
             except perimetres.PerimetreInvalide as exc:
                 st.session_state.pop(CLE_APERCU, None)
                 st.error(str(exc))
+        else:
+            st.session_state.pop(CLE_APERCU, None)
+            st.caption("Aperçu : saisissez des communes, EPCI, départements ou arrondissements, ou importez un fichier.")
         apercu = st.session_state.get(CLE_APERCU)
         if apercu:
             _apercu(*apercu)
