@@ -236,8 +236,10 @@ def _choix_source(source: str) -> str:
 
 def barre_laterale() -> Contexte | None:
     """The shared sidebar: territory search and data source, mirrored in the URL."""
-    identifiant = _query("territoire", DEFAULT_TERRITOIRE)
-    source = _query("source", "embarque")
+    # Streamlit empties the URL's parameters when the person switches page: the session's last choice
+    # stands in (a perimeter built in the sidebar would otherwise be lost at the first page change).
+    identifiant = _query("territoire", st.session_state.get("_territoire_choisi", DEFAULT_TERRITOIRE))
+    source = _query("source", st.session_state.get("_source_choisie", "embarque"))
     if source not in SOURCES:
         source = "embarque"
     with st.sidebar:
@@ -246,6 +248,7 @@ def barre_laterale() -> Contexte | None:
         source = _choix_source(source)
     st.query_params["territoire"] = t.id
     st.query_params["source"] = source
+    st.session_state["_territoire_choisi"], st.session_state["_source_choisie"] = t.id, source
     try:
         ctx = _contexte(t, source)
     except SourceIndisponible as exc:

@@ -2,6 +2,8 @@
 import streamlit as st
 
 import ui
+import ui_perimetre
+from diagnostics import perimetres
 from diagnostics.indicators import qualite
 from diagnostics.views import definitions
 from diagnostics.views.format import km, nombre, pourcentage
@@ -46,6 +48,8 @@ CARTES = [
 
 st.title(t.libelle)
 st.caption(f"{t.niveau_libelle} · {nombre(t.population)} habitants · {nombre(len(t.codes_communes))} communes")
+if t.niveau == "perimetre":
+    st.caption(f"{ui_perimetre.phrase_pairs(t)} {perimetres.zones_distances(t)}")
 st.markdown(synthese(diag))
 for avertissement in diag.get("avertissements", []):
     st.caption(f":material/info: {avertissement}")
