@@ -647,6 +647,7 @@ def perimetre(nom: str, codes, pairs=()) -> Territoire:
     return _perimetre(contenu, "perimetre:" + perimetre_code.encoder(contenu))
 
 
+@lru_cache(maxsize=128)  # every page asks for the same perimeter several times per run
 def _perimetre_depuis_id(ident: str) -> Territoire:
     try:
         contenu = perimetre_code.decoder(ident.split(":", 1)[1])

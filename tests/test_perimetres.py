@@ -365,3 +365,23 @@ def test_the_sidebar_builder_previews_then_applies():
     assert "<b>" not in " ".join(m.value for m in at.markdown)
     boutons = [b for b in at.sidebar.get("download_button")]
     assert boutons, "the saved perimeter download is offered"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Online source
+
+
+def test_a_large_perimeter_from_the_api_is_asked_as_commune_lists_and_cached(server, tmp_path):
+    from diagnostics.sources import api
+    from diagnostics.sources.cache import Cache
+
+    t = territories.perimetre("Grand Ouest", territories.get("france").codes_communes[::20])  # ~1,700 communes
+    assert len(t.id) > 1000
+    cache = Cache(tmp_path)
+    resultat = api.fetch_places(t, base_url=server.url, cache=cache)
+    assert server.requests and all(r.params["territoire_type"] == "communes" for r in server.requests)
+    demandes = {c for r in server.requests for c in r.params["territoires"].split(",")}
+    assert set(t.codes_communes) <= demandes
+    assert resultat.source.nom == "api"
+    assert list(tmp_path.glob("api_perimetre-*.cache"))  # a short file name, the id hashed
+    assert all(len(p.name) < 120 for p in tmp_path.iterdir())
