@@ -20,7 +20,6 @@ import pandas as pd
 import streamlit as st
 
 import ui_perimetre
-
 from diagnostics import perimetres, territories
 from diagnostics.diagnostic import PARTIES
 from diagnostics.diagnostic import diagnostic as calculer_diagnostic

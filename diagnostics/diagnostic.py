@@ -110,7 +110,7 @@ def diagnostic(
     zones_blanches_max : keep only the most populated white zones in the list (None: all).
     parties : optional parts to compute, among PARTIES (the others are null).
     """
-    t = territoire if isinstance(territoire, territories.Territoire) else territories.resolve(str(territoire))
+    t = territoire if isinstance(territoire, territories.Territoire) else perimetres.resoudre(str(territoire))
     source_dict = source.to_dict() if isinstance(source, SourceInfo) else dict(source)
     seuils = tuple(float(s) for s in seuils_km)
     avertissements: list[str] = []
@@ -213,7 +213,7 @@ def table_unites(
     An EPCI that straddles the département's border is counted whole; its communes beyond the places'
     buffer may then see their nearest place farther than it is.
     """
-    t = territoire if isinstance(territoire, territories.Territoire) else territories.resolve(str(territoire))
+    t = territoire if isinstance(territoire, territories.Territoire) else perimetres.resoudre(str(territoire))
     niveau = niveau or NIVEAU_ENFANT[t.niveau]
     unites = [t] if niveau == t.niveau else territories.children(t, niveau)
     appartenance = pd.Series({c: u.code or "france" for u in unites for c in u.codes_communes}, dtype=object)
