@@ -20,7 +20,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from diagnostics import territories
+import ui_perimetre
+from diagnostics import perimetres, territories
 from diagnostics.diagnostic import PARTIES
 from diagnostics.diagnostic import diagnostic as calculer_diagnostic
 from diagnostics.indicators.par_commune import table_communes as calculer_table_communes
@@ -61,9 +62,9 @@ class Contexte:
         return (self.territoire.id, self.source, self.cle_session)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=500)
 def territoire(identifiant: str) -> territories.Territoire:
-    return territories.resolve(identifiant)
+    return perimetres.resoudre(identifiant)
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -184,7 +185,7 @@ def _query(name: str, default: str) -> str:
 def _choix_territoire(identifiant: str) -> territories.Territoire:
     st.markdown("### Territoire")
     texte = st.text_input(
-        "Rechercher un territoire",
+        "Rechercher un territoire", key="_recherche_territoire",
         placeholder="Brest, Finistère, CA du Pays de Saint-Malo, 29…",
         help="Région, département, EPCI ou commune : nom ou code, sans se soucier des accents ni des majuscules.",
     )
@@ -235,15 +236,19 @@ def _choix_source(source: str) -> str:
 
 def barre_laterale() -> Contexte | None:
     """The shared sidebar: territory search and data source, mirrored in the URL."""
-    identifiant = _query("territoire", DEFAULT_TERRITOIRE)
-    source = _query("source", "embarque")
+    # Streamlit empties the URL's parameters when the person switches page: the session's last choice
+    # stands in (a perimeter built in the sidebar would otherwise be lost at the first page change).
+    identifiant = _query("territoire", st.session_state.get("_territoire_choisi", DEFAULT_TERRITOIRE))
+    source = _query("source", st.session_state.get("_source_choisie", "embarque"))
     if source not in SOURCES:
         source = "embarque"
     with st.sidebar:
         t = _choix_territoire(identifiant)
+        ui_perimetre.constructeur(t)
         source = _choix_source(source)
     st.query_params["territoire"] = t.id
     st.query_params["source"] = source
+    st.session_state["_territoire_choisi"], st.session_state["_source_choisie"] = t.id, source
     try:
         ctx = _contexte(t, source)
     except SourceIndisponible as exc:

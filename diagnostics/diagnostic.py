@@ -40,6 +40,9 @@ Keys of `diagnostic(...)` (numbers are plain int/float, missing or undefined val
 - `offre`, `horaires`, `qualite`, `fragilite`: summaries of the offer profile (with per-service
   white zones), opening hours, data quality and digital fragility (see their modules).
 - `avertissements`: French sentences about what the figures could not take into account.
+- `perimetre` (perimeters only): {communes, departements, regions (ids touched, most populated
+  first: the benchmarks use the first of each), zones_distances (where distances are computed),
+  pairs {choix: "aucun" | "choisis", ids, libelle}}; `comparaison.pairs` repeats the peers' statement.
 
 `comparaison`, `ou_ouvrir`, `offre`, `horaires`, `qualite` and `fragilite` are null when left out
 through the `parties` argument.
@@ -53,7 +56,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import territories
+from . import perimetres, territories
 from .indicators import accessibilite as acc
 from .indicators import comparaison as cmp
 from .indicators import distances as dist
@@ -70,6 +73,7 @@ PARTIES = ("comparaison", "ou_ouvrir", "offre", "horaires", "qualite", "fragilit
 NIVEAU_ENFANT = {
     "france": "region", "region": "departement", "departement": "commune", "epci": "commune", "commune": "commune"
 }
+NIVEAU_ENFANT.update({"arrondissement": "commune", "perimetre": "commune"})
 
 
 def diagnostic(
@@ -106,7 +110,7 @@ def diagnostic(
     zones_blanches_max : keep only the most populated white zones in the list (None: all).
     parties : optional parts to compute, among PARTIES (the others are null).
     """
-    t = territoire if isinstance(territoire, territories.Territoire) else territories.resolve(str(territoire))
+    t = territoire if isinstance(territoire, territories.Territoire) else perimetres.resoudre(str(territoire))
     source_dict = source.to_dict() if isinstance(source, SourceInfo) else dict(source)
     seuils = tuple(float(s) for s in seuils_km)
     avertissements: list[str] = []
@@ -181,6 +185,12 @@ def diagnostic(
         resultat["temps_route"] = _temps_route(vecteurs, lieux, osrm_url, avertissements)
 
     resultat.update(_profils(vecteurs, lieux, dans, rayon_km, parties))
+    if t.niveau == "perimetre":
+        resultat["perimetre"] = perimetres.description_perimetre(t)
+        if len(territories.zones_perimetre(t)) > 1:
+            avertissements.append(resultat["perimetre"]["zones_distances"])
+        if resultat["comparaison"] is not None:
+            resultat["comparaison"]["pairs"] = resultat["perimetre"]["pairs"]
     resultat["avertissements"] = avertissements
     return _json(resultat)
 
@@ -203,7 +213,7 @@ def table_unites(
     An EPCI that straddles the département's border is counted whole; its communes beyond the places'
     buffer may then see their nearest place farther than it is.
     """
-    t = territoire if isinstance(territoire, territories.Territoire) else territories.resolve(str(territoire))
+    t = territoire if isinstance(territoire, territories.Territoire) else perimetres.resoudre(str(territoire))
     niveau = niveau or NIVEAU_ENFANT[t.niveau]
     unites = [t] if niveau == t.niveau else territories.children(t, niveau)
     appartenance = pd.Series({c: u.code or "france" for u in unites for c in u.codes_communes}, dtype=object)

@@ -48,6 +48,12 @@ def regions() -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=1)
+def arrondissements() -> gpd.GeoDataFrame:
+    """The 333 arrondissements départementaux of 2026: code ("291"), nom, dep, reg, chef_lieu, population…"""
+    return gpd.read_parquet(_path("arrondissements.parquet"))
+
+
+@lru_cache(maxsize=1)
 def passage() -> pd.DataFrame:
     """Any known commune code (old, délégué, associé, arrondissement) → 2026 code; `prefere` breaks ties."""
     return pd.read_parquet(_path("communes_passage.parquet"))

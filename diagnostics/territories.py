@@ -16,7 +16,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
-from . import reference
+from . import perimetre_code, reference
 
 NIVEAUX = ("france", "region", "departement", "epci", "commune")
 _NIVEAU_LIBELLES = {
@@ -27,6 +27,10 @@ _NIVEAU_LIBELLES = {
     "commune": "Commune",
 }
 _PREFIXES = {"france": "france", "region": "reg", "departement": "dep", "epci": "epci", "commune": "commune"}
+# Levels added later, kept out of NIVEAUX so that code iterating the five administrative levels is unchanged.
+NIVEAUX_AJOUTES = ("arrondissement", "perimetre")
+_NIVEAU_LIBELLES.update({"arrondissement": "Arrondissement", "perimetre": "Périmètre personnalisé"})
+_PREFIXES.update({"arrondissement": "arr", "perimetre": "perimetre"})
 
 # Overseas collectivities listed in the COG but absent from the reference geometry.
 _COLLECTIVITES_SANS_GEOMETRIE = {
@@ -76,6 +80,8 @@ class Territoire:
             return f"{self.nom} (région)"
         if self.niveau == "epci":
             return f"{self.nom} (EPCI)"
+        if self.niveau == "perimetre":
+            return f"{self.nom} (périmètre)"
         return f"{self.nom} ({self.code})"
 
     def to_dict(self) -> dict:
@@ -165,6 +171,7 @@ def _tables() -> _Tables:
     for code, nom, dep, reg, epci, pop in rows:
         parents = ((f"epci:{epci}",) if epci else ()) + (f"dep:{dep}", f"reg:{reg}", "france")
         territoires[f"commune:{code}"] = Territoire(f"commune:{code}", "commune", code, nom, pop, (code,), parents)
+    territoires.update(_arrondissements())
     return _Tables(territoires, epci_deps)
 
 
@@ -182,6 +189,8 @@ def passage_2026() -> dict[str, str]:
 
 def get(ident: str) -> Territoire:
     """The territory with this exact identifier ("dep:29"); `TerritoireInconnu` if there is none."""
+    if isinstance(ident, str) and ident.startswith("perimetre:"):
+        return _perimetre_depuis_id(ident)
     territoire = _tables().territoires.get(ident)
     if territoire is None:
         raise TerritoireInconnu(f"Territoire introuvable : « {ident} ». {_AIDE_IDENTIFIANT}")
@@ -262,6 +271,9 @@ def resolve(query: str) -> Territoire:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     if text == "france":
         return get("france")
+    ajoute = _resolve_niveau_ajoute(raw.strip(), text)
+    if ajoute is not None:
+        return ajoute
     match = _ID_PATTERN.match(text)
     if match:
         return _resolve_id(raw.strip(), _NIVEAU_OF_PREFIX[match.group(1)], match.group(2))
@@ -294,6 +306,8 @@ _EPCI_FORMS = [
 _EPCI_HEAD = re.compile(r"^(cc|ca|cu|communaute de communes|communaute d agglomeration|communaute urbaine)"
                         r"( (du|de la|des|de l|d|de))? ")
 _NIVEAU_RANG = {n: i for i, n in enumerate(NIVEAUX)}
+# Ranked after communes in search results ("Brest" stays the commune); `children` lets them hold communes.
+_NIVEAU_RANG.update({n: len(NIVEAUX) for n in NIVEAUX_AJOUTES})
 
 
 @dataclass(frozen=True)
@@ -416,9 +430,13 @@ def search(text: str, limit: int = 20) -> list[Territoire]:
 
 def children(t: Territoire, niveau: str) -> list[Territoire]:
     """Units of level `niveau` inside `t`, in code order (an EPCI is a child of every département it touches)."""
-    if niveau not in NIVEAUX or _NIVEAU_RANG[niveau] <= _NIVEAU_RANG[t.niveau]:
+    # An arrondissement or a perimeter holds communes and touches EPCI, départements, régions.
+    touche = t.niveau in NIVEAUX_AJOUTES and niveau in NIVEAUX[1:]
+    if not touche and (niveau not in NIVEAUX + NIVEAUX_AJOUTES[:1] or _NIVEAU_RANG[niveau] <= _NIVEAU_RANG[t.niveau]):
         raise ValueError(f"Niveau « {niveau} » impossible sous « {t.niveau} ».")
     territoires = _tables().territoires
+    if niveau == "arrondissement":
+        return _arrondissements_de(t)
     if niveau == "commune":
         return [territoires[f"commune:{c}"] for c in t.codes_communes]
     prefix = _PREFIXES[niveau] + ":"
@@ -435,6 +453,8 @@ def peers(t: Territoire) -> list[Territoire]:
     """Units of the same level sharing `t`'s nearest parent, `t` included (an EPCI's main département)."""
     if t.niveau == "france":
         return [t]
+    if t.niveau == "perimetre":
+        return [get(p) for p in contenu_perimetre(t).pairs]
     parent = get(t.parents[0])
     return children(parent, t.niveau)
 
@@ -449,6 +469,8 @@ def communes_frame(t: Territoire) -> gpd.GeoDataFrame:
         return communes[communes[column] == t.code].copy()
     if t.niveau == "epci":
         return communes[communes["epci"] == t.code].copy()
+    if t.niveau in NIVEAUX_AJOUTES:
+        return communes[communes["code"].isin(t.codes_communes)].copy()
     return communes[communes["code"] == t.code].copy()
 
 
@@ -466,7 +488,10 @@ def _geometry(ident: str):
     t = get(ident)
     if t.niveau == "france":
         return shapely.union_all(reference.regions().geometry.to_numpy())
+    if t.niveau == "perimetre":
+        return _union_communes(t.codes_communes)
     layer = {
+        "arrondissement": reference.arrondissements,
         "region": reference.regions,
         "departement": reference.departements,
         "epci": reference.epci,
@@ -489,6 +514,8 @@ def projected_crs(t: Territoire) -> int:
         return crs_for_departement(t.code)
     if t.niveau == "epci":
         return crs_for_departement(_tables().epci_deps[t.code][0])
+    if t.niveau == "perimetre":
+        return crs_for_departement(t.parents[0].split(":", 1)[1])  # its most populated département
     # Régions and communes lie in one zone: any commune's département tells which.
     return crs_for_departement(_commune_dep(t.codes_communes[0]))
 
@@ -521,6 +548,8 @@ def buffer_geometry(t: Territoire, km: float = 30):
     if t.niveau == "france":
         # Regions lie in different zones; grow each one in its own CRS.
         return shapely.union_all([buffer_geometry(r, km) for r in children(t, "region")])
+    if t.niveau == "perimetre" and len(zones_perimetre(t)) > 1:
+        return shapely.union_all([buffer_geometry(part, km) for part in zones_perimetre(t).values()])
     epsg = projected_crs(t)
     distance = km * 1000.0
     # Simplifying by 1 % of the distance first makes GEOS's buffer several times faster on
@@ -533,6 +562,9 @@ def buffer_communes(t: Territoire, km: float = 30) -> list[str]:
     """Codes (sorted) of the communes outside `t` whose polygon lies within `km` kilometres of its outline."""
     if t.niveau == "france":
         return []
+    if t.niveau == "perimetre" and len(zones_perimetre(t)) > 1:
+        # Mainland and overseas communes: each zone's neighbours are found in that zone's CRS.
+        return sorted({c for part in zones_perimetre(t).values() for c in buffer_communes(part, km)} - set(t.codes_communes))
     epsg = projected_crs(t)
     outline = _projected_geometry(t.id)
     distance = km * 1000.0
@@ -550,3 +582,114 @@ def buffer_communes(t: Territoire, km: float = 30) -> list[str]:
     shapely.prepare(outline)
     near = shapely.dwithin(projected, outline, distance)
     return sorted(codes[candidates[near]].tolist())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Arrondissements départementaux and user-defined perimeters
+
+
+def _arrondissements() -> dict[str, Territoire]:
+    """Arrondissement territories ("arr:291"), parents: their département, région, France."""
+    communes = reference.communes()
+    membres: dict[str, list[str]] = {}
+    for code, arr in zip(communes["code"].tolist(), communes["arr"].fillna("").tolist()):
+        if arr:
+            membres.setdefault(arr, []).append(code)
+    out = {}
+    for row in reference.arrondissements().itertuples():
+        if row.code in membres:
+            ident = f"arr:{row.code}"
+            out[ident] = Territoire(ident, "arrondissement", row.code, _nom_arrondissement(str(row.nom)), int(row.population),
+                                    tuple(sorted(membres[row.code])), (f"dep:{row.dep}", f"reg:{row.reg}", "france"))
+    return out
+
+
+def _nom_arrondissement(chef_lieu: str) -> str:
+    # The full designation, so that "Brest" still finds the commune first and "arrondissement de brest" this.
+    elision = unicodedata.normalize("NFKD", chef_lieu[:1]).lower()[:1] in "aeiouyh"
+    return f"Arrondissement d'{chef_lieu}" if elision else f"Arrondissement de {chef_lieu}"
+
+
+def _arrondissements_de(t: Territoire) -> list[Territoire]:
+    codes = set(t.codes_communes)
+    found = [u for u in _tables().territoires.values() if u.niveau == "arrondissement" and codes & set(u.codes_communes)]
+    return sorted(found, key=lambda u: u.code)
+
+
+_ARR_PATTERN = re.compile(r"^(arr|arrondissement)\s*:\s*(9?[0-9][0-9ab][0-9])$")
+
+
+def _resolve_niveau_ajoute(raw: str, text: str) -> Territoire | None:
+    """"arr:291" or a perimeter identifier ("perimetre:<texte compact>"); None for any other query."""
+    match = _ARR_PATTERN.match(text)
+    if match:
+        territoire = _tables().territoires.get(f"arr:{match.group(2).upper()}")
+        if territoire is None:
+            raise TerritoireInconnu(f"Arrondissement introuvable : « {raw} ». Exemple : arr:291 (Brest).")
+        return territoire
+    if text.startswith("perimetre:") and "=" not in raw:
+        return _perimetre_depuis_id("perimetre:" + raw.split(":", 1)[1].strip())
+    return None
+
+
+def contenu_perimetre(t: Territoire) -> perimetre_code.Contenu:
+    """Name, communes and chosen peers written in a perimeter's identifier."""
+    return perimetre_code.decoder(t.id.split(":", 1)[1])
+
+
+def perimetre(nom: str, codes, pairs=()) -> Territoire:
+    """The perimeter territory made of the 2026 communes `codes` (all known), named `nom`.
+
+    Parents: the départements then the régions it touches, most populated first, then France; its
+    identifier carries the whole list (see `perimetre_code`), so it can be shared as text.
+    """
+    contenu = perimetre_code.Contenu(nom=nom, codes=tuple(sorted(set(codes))), pairs=tuple(pairs))
+    return _perimetre(contenu, "perimetre:" + perimetre_code.encoder(contenu))
+
+
+@lru_cache(maxsize=128)  # every page asks for the same perimeter several times per run
+def _perimetre_depuis_id(ident: str) -> Territoire:
+    try:
+        contenu = perimetre_code.decoder(ident.split(":", 1)[1])
+    except perimetre_code.CodeAbime as exc:
+        raise TerritoireInconnu(str(exc)) from exc
+    return _perimetre(contenu, ident)
+
+
+def _perimetre(contenu: perimetre_code.Contenu, ident: str) -> Territoire:
+    territoires = _tables().territoires
+    inconnus = [c for c in contenu.codes if f"commune:{c}" not in territoires]
+    if inconnus:
+        raise TerritoireInconnu(
+            f"Périmètre « {contenu.nom} » : {len(inconnus)} code(s) de commune inconnu(s) en 2026 "
+            f"({', '.join(inconnus[:10])}{'…' if len(inconnus) > 10 else ''})."
+        )
+    communes = [territoires[f"commune:{c}"] for c in contenu.codes]
+    pop_dep: dict[str, int] = {}
+    pop_reg: dict[str, int] = {}
+    for commune in communes:
+        dep, reg = (p for p in commune.parents if p.startswith(("dep:", "reg:")))
+        pop_dep[dep] = pop_dep.get(dep, 0) + commune.population
+        pop_reg[reg] = pop_reg.get(reg, 0) + commune.population
+    parents = (*sorted(pop_dep, key=lambda d: (-pop_dep[d], d)), *sorted(pop_reg, key=lambda r: (-pop_reg[r], r)), "france")
+    code = perimetre_code.encoder(perimetre_code.Contenu("", contenu.codes))[-8:]  # short, stable: from the communes
+    return Territoire(ident, "perimetre", code, contenu.nom, sum(c.population for c in communes), contenu.codes, parents)
+
+
+def zones_perimetre(t: Territoire) -> dict[str, Territoire]:
+    """A perimeter split by projection zone (key: EPSG code as text, with the zone's name after it).
+
+    One entry for a perimeter within mainland France (or within one DROM); one per zone otherwise.
+    """
+    groupes: dict[int, list[str]] = {}
+    for code in t.codes_communes:
+        groupes.setdefault(crs_for_departement(_commune_dep(code)), []).append(code)
+    if len(groupes) == 1:
+        return {str(next(iter(groupes))): t}
+    return {str(epsg): perimetre(t.nom, codes) for epsg, codes in groupes.items()}
+
+
+@lru_cache(maxsize=64)
+def _union_communes(codes: tuple[str, ...]):
+    communes = reference.communes()
+    return shapely.union_all(communes.geometry[communes["code"].isin(codes)].to_numpy())

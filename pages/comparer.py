@@ -3,11 +3,13 @@ beside the territories that contain it."""
 import streamlit as st
 
 import ui
+import ui_perimetre
 from diagnostics.views import graphiques_couverture as gc
 from diagnostics.views.format import nombre
 
 PAR_DEFAUT = ["lieux_pour_10000_habitants", "distance_moyenne_km", "zones_blanches_part_population", "accessibilite_moyenne"]
 PLURIELS = {"region": "régions", "departement": "départements", "epci": "EPCI", "commune": "communes"}
+PLURIELS.update({"arrondissement": "arrondissements", "perimetre": "territoires choisis"})
 EN_GRAS = "font-weight: bold; background-color: #E3E3FD"
 
 ctx = ui.contexte()
@@ -19,6 +21,8 @@ st.title("Comparer")
 st.markdown(f"**{t.libelle}** · {t.niveau_libelle} · {nombre(t.population)} habitants")
 if t.niveau == "france":
     st.markdown(f"La France n'a pas d'équivalent : voici ses {pluriel}, côte à côte.")
+elif t.niveau == "perimetre":
+    st.markdown(ui_perimetre.phrase_pairs(t))
 else:
     st.markdown(f"Comparé aux autres {pluriel} de **{parent.libelle}**.")
 

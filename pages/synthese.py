@@ -2,6 +2,8 @@
 import streamlit as st
 
 import ui
+import ui_perimetre
+from diagnostics import perimetres, territories
 from diagnostics.indicators import qualite
 from diagnostics.views import definitions
 from diagnostics.views.format import km, nombre, pourcentage
@@ -46,6 +48,10 @@ CARTES = [
 
 st.title(t.libelle)
 st.caption(f"{t.niveau_libelle} · {nombre(t.population)} habitants · {nombre(len(t.codes_communes))} communes")
+if t.niveau == "perimetre":
+    # Over several zones the projections are already among the warnings below.
+    zones = perimetres.zones_distances(t) if len(territories.zones_perimetre(t)) == 1 else ""
+    st.caption(f"{ui_perimetre.phrase_pairs(t)} {zones}")
 st.markdown(synthese(diag))
 for avertissement in diag.get("avertissements", []):
     st.caption(f":material/info: {avertissement}")

@@ -100,7 +100,10 @@ def test_upload_and_token_stay_in_their_session(serveur, dataspace):
         # A uploads its file: its place is on A's map.
         a.goto(f"{url}/carte?territoire={TERRITOIRE}&source=fichier")
         a.get_by_text("Importez un fichier de lieux").wait_for(timeout=60_000)
-        a.locator("section[data-testid='stSidebar'] input[type=file]").set_input_files(
+        # The places' uploader, not those of the « Périmètre personnalisé » builder.
+        a.locator("section[data-testid='stSidebar'] [data-testid='stFileUploader']", has_text="Fichier de lieux").locator(
+            "input[type=file]"
+        ).set_input_files(
             files=[{"name": NOM_FICHIER, "mimeType": "text/csv", "buffer": _upload()}]
         )
         a.get_by_text(TITRE_CARTE).wait_for(timeout=90_000)

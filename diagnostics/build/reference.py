@@ -6,6 +6,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import arrondissements
+
 IFN_COMPONENTS = ["no_thd_coverage_rate", "no_4g_coverage_rate", "poverty_rate", "older_65_rate", "nscol15p_rate"]
 
 
@@ -15,7 +17,7 @@ def _write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def build(shared: Path, data: Path) -> dict[str, int]:
-    """Write communes, EPCI, départements, régions, the passage table and the IFN; return row counts."""
+    """Write communes, arrondissements, EPCI, départements, régions, the passage table and the IFN; return row counts."""
     geo = shared / "data" / "geo"
     data.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -24,6 +26,7 @@ def build(shared: Path, data: Path) -> dict[str, int]:
     communes = communes.drop(columns=["centroid_lon", "centroid_lat"]).sort_values("code").reset_index(drop=True)
     _write_parquet(communes, data / "communes.parquet")
     counts["communes"] = len(communes)
+    counts.update(arrondissements.build(shared, communes, data))
 
     for layer, name in [("epci", "epci"), ("departements", "departements"), ("regions", "regions")]:
         frame = gpd.read_file(geo / f"{layer}_2026_200m.geojson").sort_values("code").reset_index(drop=True)

@@ -15,6 +15,8 @@ CARTOGRAPHIE_VERSION = "6.13.2"  # the version the national integration guide sh
 _CDN = f"https://cdn.jsdelivr.net/npm/@gouvfr-anct/cartographie-nationale@{CARTOGRAPHIE_VERSION}/dist-wc"
 
 _TYPES = {"region": "regions", "departement": "departements", "epci": "communes", "commune": "communes"}
+# Arrondissements and perimeters are lists of communes to the web component, as an EPCI is.
+_TYPES.update({"arrondissement": "communes", "perimetre": "communes"})
 
 
 def _attribut(valeur: str) -> str:
@@ -45,7 +47,7 @@ def attributs_cartographie(territoire: Territoire) -> dict[str, str]:
         return {}
     attributs = {"territoire-type": _TYPES[territoire.niveau]}
     attributs["territoires"] = (
-        ",".join(territoire.codes_communes) if territoire.niveau in ("epci", "commune") else territoire.code
+        ",".join(territoire.codes_communes) if _TYPES[territoire.niveau] == "communes" else territoire.code
     )
     route = _route(territoire)
     if route:

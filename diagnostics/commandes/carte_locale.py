@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, territoire_argument
+from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, territoire_des_options
 
 
 def ajouter(sub) -> None:
@@ -50,7 +50,7 @@ def executer(args) -> int:
         )
     except ParametreInvalide as exc:
         raise ErreurUtilisateur(str(exc)) from exc
-    territoire = territoire_argument(args.territoire)
+    territoire = territoire_des_options(args)
     resultat = charger_argument(args, territoire)
     try:
         site = construire_site(territoire, resultat.lieux, resultat.source, sortie, options)

@@ -10,7 +10,11 @@ import sys
 from pathlib import Path
 
 EXIT_ERREUR = 1
-AIDE_TERRITOIRE = "france, reg:53, dep:29, epci:242900314, commune:29019 ou un nom"
+AIDE_TERRITOIRE = (
+    "france, reg:53, dep:29, epci:242900314, arr:291, commune:29019, un nom, ou un périmètre : "
+    "\"perimetre:Nom=epci:242900694,commune:29019\""
+)
+AIDE_TERRITOIRE_FICHIER = "périmètre lu dans un fichier : CSV ou XLSX (une colonne de codes INSEE) ou JSON enregistré par l'application"
 AIDE_SOURCE = (
     "embarque (défaut, hors ligne), api (API nationale), dataspace (jeton DIAGNOSTIC_DATASPACE_TOKEN) "
     "ou le chemin d'un fichier"
@@ -23,12 +27,45 @@ class ErreurUtilisateur(Exception):
 
 def territoire_argument(valeur: str):
     """The Territoire a `--territoire` value names, or an ErreurUtilisateur with the French reason."""
-    from .. import territories
+    from .. import perimetres, territories
 
     try:
-        return territories.resolve(valeur)
+        return perimetres.resoudre(valeur)
     except territories.TerritoireInconnu as exc:
         raise ErreurUtilisateur(str(exc)) from exc
+
+
+def territoire_des_options(args):
+    """The Territoire of `--territoire`, or the perimeter of `--territoire-fichier` named by `--nom`
+    (every code must be understood: the unknown ones are listed); None when neither is given."""
+    if not getattr(args, "territoire_fichier", None):
+        return territoire_argument(args.territoire) if args.territoire else None
+    from .. import perimetres
+
+    chemin = Path(args.territoire_fichier)
+    try:
+        contenu = chemin.read_bytes()
+    except OSError as exc:
+        raise ErreurUtilisateur(f"Fichier de périmètre illisible « {chemin} » ({exc.strerror}) : vérifiez son chemin.") from exc
+    try:
+        if chemin.suffix.lower() == ".json":
+            analyse, pairs = perimetres.depuis_json(contenu)
+            if args.nom:
+                analyse.nom = perimetres.nettoyer_nom(args.nom)
+        else:
+            analyse, pairs = perimetres.lire_fichier_codes(contenu, chemin.name, args.nom), []
+        perimetres.exiger_complet(analyse)
+        return analyse.territoire(pairs)
+    except perimetres.PerimetreInvalide as exc:
+        raise ErreurUtilisateur(str(exc)) from exc
+
+
+def ajouter_options_territoire(p: argparse.ArgumentParser, *, obligatoire: bool = True, aide: str = AIDE_TERRITOIRE) -> None:
+    """`--territoire`, or `--territoire-fichier FICHIER --nom NOM` for a perimeter read from a file."""
+    groupe = p.add_mutually_exclusive_group(required=obligatoire)
+    groupe.add_argument("--territoire", "-t", help=aide)
+    groupe.add_argument("--territoire-fichier", metavar="FICHIER", help=AIDE_TERRITOIRE_FICHIER)
+    p.add_argument("--nom", help="nom du périmètre lu avec --territoire-fichier")
 
 
 def charger_argument(args, territoire):
@@ -57,7 +94,7 @@ def _progress_stderr(recu: int, total: int | None, message: str) -> None:
 
 def ajouter_options_source(p: argparse.ArgumentParser, *, sortie: str = "fichier de sortie (défaut : sortie standard)") -> None:
     """The territory, source and output options of the commands that read a territory's places."""
-    p.add_argument("--territoire", "-t", required=True, help=AIDE_TERRITOIRE)
+    ajouter_options_territoire(p)
     p.add_argument("--source", default="embarque", help=AIDE_SOURCE)
     p.add_argument("--api-url", help="adresse de l'API (défaut : DIAGNOSTIC_API_URL ou l'API nationale)")
     p.add_argument(

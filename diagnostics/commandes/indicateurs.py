@@ -5,7 +5,7 @@ import io
 import json
 import os
 
-from .commun import ajouter_options_source, charger_argument, ecrire_texte, territoire_argument
+from .commun import ajouter_options_source, charger_argument, ecrire_texte, territoire_des_options
 
 
 def ajouter(sub) -> None:
@@ -22,7 +22,7 @@ def ajouter(sub) -> None:
 def executer(args) -> int:
     from ..diagnostic import diagnostic, table_unites
 
-    territoire = territoire_argument(args.territoire)
+    territoire = territoire_des_options(args)
     resultat = charger_argument(args, territoire)
     if args.format == "csv":
         from ..exports import csv_tableur

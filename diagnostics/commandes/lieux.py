@@ -6,7 +6,7 @@ import io
 import sys
 from pathlib import Path
 
-from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, nombre, territoire_argument
+from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, nombre, territoire_des_options
 
 FORMATS = ("csv", "json", "geojson", "xlsx")
 
@@ -27,7 +27,7 @@ def executer(args) -> int:
 
     if args.format == "xlsx" and not args.sortie:
         raise ErreurUtilisateur("Le format xlsx s'écrit dans un fichier : ajoutez --sortie lieux.xlsx.")
-    territoire = territoire_argument(args.territoire)
+    territoire = territoire_des_options(args)
     resultat = charger_argument(args, territoire)
     lieux = resultat.lieux[dans_territoire(resultat.lieux, territoire)].reset_index(drop=True)
     problemes = row_problems(lieux)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, territoire_argument
+from .commun import ErreurUtilisateur, ajouter_options_source, charger_argument, territoire_des_options
 
 
 def ajouter(sub) -> None:
@@ -58,7 +58,7 @@ def executer(args: argparse.Namespace) -> int:
     dossier = Path(args.sortie)
     if dossier.exists() and not dossier.is_dir():
         raise ErreurUtilisateur(f"« {dossier} » est un fichier, pas un dossier : indiquez un dossier pour --sortie.")
-    territoire = territoire_argument(args.territoire)
+    territoire = territoire_des_options(args)
     resultat = charger_argument(args, territoire)
     diag = diagnostic(territoire, resultat.lieux, resultat.source, rayon_km=args.rayon_km)
     table = table_communes(territoire, resultat.lieux, rayon_km=args.rayon_km)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .commun import ErreurUtilisateur, territoire_argument
+from .commun import ErreurUtilisateur, ajouter_options_territoire, territoire_des_options
 
 EXIT_ILLISIBLE = 2
 
@@ -19,7 +19,9 @@ def ajouter(sub) -> None:
     p.add_argument("--correspondance", "-c", help="correspondance des colonnes (JSON enregistré par la page ou par cette commande)")
     p.add_argument("--sortie", "-o", default="validation", help="dossier des fichiers produits (défaut : ./validation)")
     p.add_argument("--feuille", help="feuille du classeur XLSX à lire (défaut : la première)")
-    p.add_argument("--territoire", "-t", help="territoire pour comparer avec les données nationales embarquées (dep:29, commune:29019…)")
+    ajouter_options_territoire(
+        p, obligatoire=False, aide="territoire pour comparer avec les données nationales embarquées (dep:29, commune:29019…)"
+    )
     p.add_argument(
         "--ban", action="store_true",
         help="géocoder les adresses sans coordonnées avec la Base Adresse Nationale (en ligne ; DIAGNOSTIC_BAN_URL)",
@@ -44,7 +46,7 @@ def executer(args) -> int:
             raise ErreurUtilisateur(f"Le fichier de correspondance « {args.correspondance} » est illisible ({exc.strerror}) : vérifiez son chemin.") from exc
         except ValueError as exc:
             raise ErreurUtilisateur(str(exc)) from exc
-    territoire = territoire_argument(args.territoire) if args.territoire else None
+    territoire = territoire_des_options(args)
     try:
         resultat = mettre_a_jour(
             chemin, chemin.name, correspondance=correspondance, feuille=args.feuille, territoire=territoire, ban=args.ban

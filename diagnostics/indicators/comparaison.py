@@ -267,7 +267,16 @@ def comparer(territoire, parents: Sequence, pairs: Sequence, refs: References) -
         if code in table.index:
             out[parent.niveau] = {"id": parent.id, "nom": parent.nom, **figures_json(table.loc[code], refs.seuils_km)}
     autres = [p for p in pairs if p.id != territoire.id]
-    table = refs.par_niveau[territoire.niveau]
+    if territoire.niveau not in refs.par_niveau:
+        # Arrondissements, perimeters, or peers the user picked at any level: figures from their communes.
+        table = pd.DataFrame(
+            [indicateurs(refs.vecteurs.loc[list(p.codes_communes)], rayon_km=refs.rayon_km, seuils_km=refs.seuils_km)
+             for p in autres],
+            index=pd.Index([p.id for p in autres], dtype=object),
+        )
+        autres = [_Pair(p.id) for p in autres]
+    else:
+        table = refs.par_niveau[territoire.niveau]
     codes = [p.code for p in autres if p.code in table.index]
     if codes:
         mediane = table.loc[codes].median(numeric_only=True)
@@ -277,3 +286,8 @@ def comparer(territoire, parents: Sequence, pairs: Sequence, refs: References) -
     else:
         out["mediane_pairs"] = None
     return out
+
+
+@dataclass(frozen=True)
+class _Pair:
+    code: str  # row of the peers' table computed from their communes (their id)

@@ -107,7 +107,8 @@ def plan_requests(
     niveau = territoire.niveau
     if niveau == "france":
         return [("regions", code) for code in sorted(reference.regions()["code"])]
-    if niveau not in ("region", "departement", "epci", "commune"):
+    listes = ("epci", "commune", "arrondissement", "perimetre")  # asked as lists of communes
+    if niveau not in ("region", "departement", *listes):
         raise ValueError(f"unknown territory level: {niveau!r}")
     plan: list[tuple[str, str]] = []
     covered: set[str] = set()
@@ -119,7 +120,7 @@ def plan_requests(
         if dep not in covered:
             plan.append(("departements", dep))
             covered.add(dep)
-    own = territoire.codes_communes if niveau in ("epci", "commune") else ()
+    own = territoire.codes_communes if niveau in listes else ()
     wanted = dict.fromkeys(code for code in [*own, *extra_communes] if departement_of(code) not in covered)
     codes = commune_codes_with_history(wanted)
     for start in range(0, len(codes), CODES_PER_REQUEST):

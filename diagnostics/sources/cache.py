@@ -63,7 +63,11 @@ class Cache:
     def key(source: str, territoire_id: str, base_url: str, extra: Iterable[str] = ()) -> str:
         """File-safe key; the service address and any extra request parts (neighbours) are hashed."""
         digest = hashlib.sha256("\n".join([redact_url(base_url), *sorted(extra)]).encode()).hexdigest()[:12]
-        return f"{source}_{re.sub(r'[^A-Za-z0-9_-]', '-', territoire_id)}_{digest}"
+        ident = re.sub(r'[^A-Za-z0-9_-]', '-', territoire_id)
+        if len(ident) > 60:
+            # A perimeter's identifier holds its whole commune list: too long for a file name.
+            ident = f"{ident[:40]}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}"
+        return f"{source}_{ident}_{digest}"
 
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.cache"

@@ -180,6 +180,9 @@ def parent_comparaison(territoire) -> tuple[territories.Territoire, str]:
     """
     if territoire.niveau == "france":
         return territoire, "region"
+    if territoire.niveau == "perimetre":
+        # Its peers are the user's choice, anywhere: France's places cover them; none, itself alone.
+        return (territories.get("france") if territories.peers(territoire) else territoire), "perimetre"
     return territories.get(territoire.parents[0]), territoire.niveau
 
 
@@ -191,7 +194,11 @@ def table_pairs(territoire, lieux: gpd.GeoDataFrame, *, rayon_km: float = cmp.RA
     from the territory look worse served than they are.
     """
     parent, niveau = parent_comparaison(territoire)
-    table = table_unites(parent, lieux, niveau, rayon_km=rayon_km)
+    if niveau == "perimetre":
+        unites = [territoire, *territories.peers(territoire)]
+        table = pd.concat([table_unites(u, lieux, u.niveau, rayon_km=rayon_km) for u in unites], ignore_index=True)
+    else:
+        table = table_unites(parent, lieux, niveau, rayon_km=rayon_km)
     table["est_territoire"] = (table["id"] == territoire.id).to_numpy()
     return table
 
