@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from ..paths import DATA_DIR, SHARED_DIR
-from . import reference, snapshot
+from . import priorites, reference, snapshot
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +17,7 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     counts = reference.build(shared, DATA_DIR)
     counts.update(snapshot.build(shared, DATA_DIR))
+    counts.update(priorites.build(shared, DATA_DIR))
     for name, n in counts.items():
         print(f"{name}\t{n}")
     print(f"data/ reconstruit en {time.perf_counter() - start:.1f} s", file=sys.stderr)
