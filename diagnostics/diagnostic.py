@@ -39,13 +39,29 @@ Keys of `diagnostic(...)` (numbers are plain int/float, missing or undefined val
   part_population_a_moins_de_min {"10": …}, communes_sans_temps}; straight-line figures stay as above.
 - `offre`, `horaires`, `qualite`, `fragilite`: summaries of the offer profile (with per-service
   white zones), opening hours, data quality and digital fragility (see their modules).
+- `territoires_prioritaires` (see `indicators/priorites.py`): {methode, frr, qpv}. `frr`: {source
+  {fichier, libelle, date}, nb_communes, population, nb_lieux, lieux_pour_10000_habitants,
+  distance_moyenne_km, distance_mediane_km, part_population_a_moins_de, zones_blanches_population,
+  zones_blanches_part_population, par_classement [{classement, nb_communes, population, nb_lieux}] (the
+  six official classes apart), hors_zone {the same figures for the other communes}, ecart (a sentence),
+  message}. `qpv`: the same with nb_quartiers instead of nb_communes, figures for the people of the QPV
+  (placed at each QPV's inner point), nb_quartiers_sans_population, nb_lieux_non_situes (places whose
+  point is not their address), quartiers [{code_qp, lib_qp, population, nb_lieux, distance_km}];
+  without any QPV: nb_quartiers 0, a message, hors_zone and ecart null. A block whose file is missing
+  is {fichier_manquant, message} without figures.
+- `moyens_humains` (see `indicators/moyens_humains.py`): {source, date, population, nb_lieux,
+  conseillers_numeriques {source, date, nb_structures, attribues, recrutes, formes, and each
+  `_pour_10000_habitants` and `_par_lieu`}, aidants_connect {source, date, nb_structures,
+  aidants_habilites, aidants_pour_10000_habitants, aidants_par_lieu, usagers_uniques, demarches,
+  demarches_par_theme [{theme, demarches, part}], principaux_themes}, comparaison {departement,
+  region, france, mediane_pairs}}; {fichier_manquant, message} when a file is missing.
 - `avertissements`: French sentences about what the figures could not take into account.
 - `perimetre` (perimeters only): {communes, departements, regions (ids touched, most populated
   first: the benchmarks use the first of each), zones_distances (where distances are computed),
   pairs {choix: "aucun" | "choisis", ids, libelle}}; `comparaison.pairs` repeats the peers' statement.
 
-`comparaison`, `ou_ouvrir`, `offre`, `horaires`, `qualite` and `fragilite` are null when left out
-through the `parties` argument.
+`comparaison`, `ou_ouvrir`, `offre`, `horaires`, `qualite`, `fragilite`, `territoires_prioritaires`
+and `moyens_humains` are null when left out through the `parties` argument.
 """
 from __future__ import annotations
 
@@ -56,11 +72,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import perimetres, territories
+from . import perimetres, territories, zonage
 from .indicators import accessibilite as acc
 from .indicators import comparaison as cmp
 from .indicators import distances as dist
-from .indicators import fragilite, horaires, offre, qualite
+from .indicators import fragilite, horaires, moyens_humains, offre, priorites, qualite
 from .indicators.implantation import METHODE as METHODE_IMPLANTATION
 from .indicators.implantation import ou_ouvrir
 from .sources.base import SourceIndisponible, SourceInfo
@@ -68,7 +84,9 @@ from .standard.fields import CODE_COMMUNE, POSITION_APPROX
 
 SEUILS_MINUTES = (10, 20, 30)
 # Optional parts of the diagnostic (keys set to null when left out).
-PARTIES = ("comparaison", "ou_ouvrir", "offre", "horaires", "qualite", "fragilite")
+PARTIES = (
+    "comparaison", "ou_ouvrir", "offre", "horaires", "qualite", "fragilite", "territoires_prioritaires", "moyens_humains"
+)
 # Default child level of the per-unit table, by territory level.
 NIVEAU_ENFANT = {
     "france": "region", "region": "departement", "departement": "commune", "epci": "commune", "commune": "commune"
@@ -167,6 +185,8 @@ def diagnostic(
         "ou_ouvrir": None,
         "temps_route": None,
         **{partie: None for partie in ("offre", "horaires", "qualite", "fragilite")},
+        "territoires_prioritaires": None,
+        "moyens_humains": None,
     }
     if "comparaison" in parties:
         resultat["comparaison"] = _comparaison(
@@ -191,6 +211,12 @@ def diagnostic(
             avertissements.append(resultat["perimetre"]["zones_distances"])
         if resultat["comparaison"] is not None:
             resultat["comparaison"]["pairs"] = resultat["perimetre"]["pairs"]
+    if "territoires_prioritaires" in parties:
+        resultat["territoires_prioritaires"] = priorites.resume_priorites(
+            vecteurs, lieux, dans, lieux_xy=xy, rayon_km=rayon_km, seuils_km=seuils
+        )
+    if "moyens_humains" in parties:
+        resultat["moyens_humains"] = _moyens_humains(t, figures["nb_lieux"], lieux, lieux_nationaux)
     resultat["avertissements"] = avertissements
     return _json(resultat)
 
@@ -264,6 +290,27 @@ def _profils(vecteurs: pd.DataFrame, lieux: gpd.GeoDataFrame, dans: np.ndarray, 
             communes, accessibilite=vecteurs["acces_10000"], distance_km=vecteurs["distance_km"]
         )
     return out
+
+
+def _moyens_humains(t, nb_lieux, lieux, lieux_nationaux) -> dict:
+    """Human means; parents' and peers' per-place figures from the national places (embedded snapshot
+    unless given), as the other benchmarks."""
+    if lieux_nationaux is None and t.niveau == "france":
+        lieux_nationaux = lieux
+    if lieux_nationaux is None:
+        from .places import lieux_embarques
+
+        try:
+            lieux_nationaux = lieux_embarques(territories.get("france")).lieux
+        except SourceIndisponible:
+            lieux_nationaux = None
+    parents = [territories.get(p) for p in t.parents]
+    try:
+        return moyens_humains.resume_moyens_humains(
+            t, nb_lieux, parents=parents, pairs=territories.peers(t), lieux_nationaux=lieux_nationaux
+        )
+    except zonage.FichierAbsent as exc:
+        return {"fichier_manquant": exc.fichier, "message": str(exc)}
 
 
 def _poids(poids, lieux) -> tuple[pd.Series | None, str]:
