@@ -24,7 +24,7 @@ CLES = {
     "zones_blanches", "zones_blanches_nb_communes", "zones_blanches_population", "zones_blanches_part_population",
     "population_zone_sans_lieu", "accessibilite_moyenne", "accessibilite_mediane", "population_sans_acces",
     "lieux", "accessibilite", "comparaison", "ou_ouvrir", "temps_route", "offre", "horaires", "qualite", "fragilite",
-    "avertissements",
+    "territoires_prioritaires", "moyens_humains", "avertissements",
 }
 
 
