@@ -287,7 +287,7 @@ def _bloc_qpv(vecteurs, zl, lieux_xy, rayon_km, seuils_km) -> dict:
     dedans["lieux_pour_10000_habitants"] = _pour_10000(nb_dans, pop_zone)
     dehors["lieux_pour_10000_habitants"] = _pour_10000(nb_hors, population_totale - pop_zone)
     dehors.pop("nb_communes")
-    par_qpv = zl.loc[zl["en_qpv"].eq(True), "code_qp"].value_counts()
+    par_qpv = zl.loc[_vrai(zl["en_qpv"]), "code_qp"].value_counts()
     quartiers = qpv.reindex(codes).reset_index()
     sans_pop = int(quartiers["population"].isna().sum())
     quartiers["population"] = quartiers["population"].astype("Int64")
@@ -340,3 +340,45 @@ def ecart(nom_zone: str, zone: dict, reste: dict, seuils_km: Sequence[float] = c
     if dz is not None and dr is not None:
         phrase += f" ; distance médiane {_km(dz)} contre {_km(dr)}"
     return phrase + "."
+
+
+# Filters of places by priority territory: key → French label.
+FILTRES = {
+    "tous": "Tous les lieux",
+    "prioritaire": "En territoire prioritaire (QPV ou commune FRR)",
+    "qpv": "En QPV",
+    "frr": "En commune FRR",
+    "hors": "Hors territoires prioritaires",
+}
+
+
+def filtre_prioritaire(lieux: gpd.GeoDataFrame, choix: str, zl: pd.DataFrame | None = None) -> np.ndarray:
+    """Mask of the places matching a key of FILTRES. A place whose QPV status is unknown (position not
+    its address) is in a QPV for no filter; "hors" keeps only places known to be in neither zone."""
+    if choix not in FILTRES:
+        raise ValueError(f"Filtre inconnu « {choix} » : choisissez parmi {', '.join(FILTRES)}.")
+    if choix == "tous":
+        return np.ones(len(lieux), dtype=bool)
+    zl = zonage_lieux(lieux) if zl is None else zl
+    qpv, frr = _vrai(zl["en_qpv"]), _vrai(zl["commune_frr"])
+    if choix == "qpv":
+        return qpv
+    if choix == "frr":
+        return frr
+    if choix == "prioritaire":
+        return qpv | frr
+    return _vrai(zl["en_qpv"].eq(False)) & _vrai(zl["commune_frr"].eq(False))
+
+
+def _vrai(valeurs: pd.Series) -> np.ndarray:
+    """True where a nullable boolean is True (NA counts as not True)."""
+    return valeurs.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def qpv_du_territoire(codes) -> gpd.GeoDataFrame:
+    """QPV with at least one commune among `codes`: code_qp, lib_qp, population (nullable), geometry."""
+    paires = _paires()
+    index = codes if isinstance(codes, pd.Index) else pd.Index(list(codes), dtype=object)
+    choisis = pd.unique(paires.loc[index.get_indexer(paires["code_commune"]) >= 0, "code_qp"])
+    q = zonage.qpv()
+    return q[q["code_qp"].isin(choisis)][["code_qp", "lib_qp", "population", "geometry"]].reset_index(drop=True)

@@ -123,6 +123,7 @@ class Couche:
     options_js: str
     prelude: str = ""
     suite: str = ""
+    visible: bool = True  # shown when the map opens (the layer control switches it either way)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def preparer_carte(
     classes: str = "quantiles",
     zones_blanches: Iterable[str] | None = None,
     lieux_voisins: gpd.GeoDataFrame | None = None,
+    couches_sup: Iterable = (),
 ) -> CartePreparee:
     """The layers and legend of a territory map.
 
@@ -161,6 +163,8 @@ def preparer_carte(
     classes : "ifn" (7 fixed classes of the fragility index) or "quantiles".
     zones_blanches : codes of the white-zone communes, outlined.
     lieux_voisins : places of the neighbouring territories, drawn faded in their own layer.
+    couches_sup : functions `(tolerance, legende) -> Couche | None` of extra overlays (e.g.
+        `carte_zonage.couches_zonage`), drawn above the communes and below the places.
     """
     communes = _en_wgs84(communes)
     geometrie_contour = _geometrie(contour)
@@ -178,6 +182,9 @@ def preparer_carte(
         devant.insert(0, _couche_contour(geometrie_contour, tolerance))
     if zones_blanches is not None:
         devant.insert(0, _couche_zones_blanches(communes, polygones, zones_blanches, legende))
+    for fabrique in reversed(list(couches_sup)):
+        if (couche := fabrique(tolerance, legende)) is not None:
+            devant.insert(0, couche)
     return CartePreparee((couche_communes, *devant), len(devant), tuple(legende.sections), bornes)
 
 
@@ -242,7 +249,7 @@ class _CoucheGeoJson(folium.map.Layer):
 
     def __init__(self, couche: Couche):
         # Leaflet's layers control writes the name as HTML.
-        super().__init__(name=_echapper(couche.nom), overlay=True, control=True, show=True)
+        super().__init__(name=_echapper(couche.nom), overlay=True, control=True, show=couche.visible)
         self._name = "GeoJson"
         self.couche = couche
 
