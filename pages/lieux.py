@@ -3,12 +3,15 @@ now, commune) and the filtered places to download in the standard's CSV, XLSX an
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import streamlit as st
 
 import ui
 from diagnostics.indicators import horaires
 from diagnostics.views import graphiques_offre as g
 from diagnostics.views import fichiers
+from diagnostics.views import colonnes_territoire as zonage
+from diagnostics.indicators import priorites
 from diagnostics.views.format import nombre
 
 ctx = ui.contexte()
@@ -46,7 +49,16 @@ if ouvert:
     maintenant = datetime.now(ZoneInfo("Europe/Paris"))
     ouverts = horaires.ouvert_a(lieux, maintenant)
 
-choisis = lieux[g.filtrer_lieux(lieux, choix, ouverts=ouverts, code_commune=code_commune)]
+filtre_zonage = gauche.selectbox(
+    "Territoires prioritaires", options=list(priorites.FILTRES), format_func=priorites.FILTRES.get,
+    key=f"lieux_zonage_{suffixe}",
+    help="QPV 2024 (contours approximatifs ; un lieu placé au centre de sa commune n'est pas situé) et communes "
+    "France Ruralités Revitalisation (classement au 10 juillet 2025).",
+)
+masque = np.asarray(g.filtrer_lieux(lieux, choix, ouverts=ouverts, code_commune=code_commune), dtype=bool)
+if filtre_zonage != "tous":
+    masque = masque & priorites.filtre_prioritaire(lieux, filtre_zonage)
+choisis = lieux[masque]
 st.metric(
     "Lieux affichés", f"{nombre(len(choisis))} sur {nombre(len(lieux))}",
     help="Lieux du territoire (commune dans le territoire) qui répondent à tous les filtres.",
@@ -56,8 +68,13 @@ if ouverts is not None:
         f"Ouverts le {maintenant:%d/%m/%Y à %H:%M} (heure de Paris) ; {nombre(int(ouverts.isna().sum()))} lieux "
         "aux horaires absents ou illisibles ne peuvent pas être retenus."
     )
+tableau = g.table_lieux(choisis)
+colonnes_zonage = ui.memoiser(ctx, "colonnes_zonage_lieux", (), lambda: zonage.colonnes_affichage(lieux))
+colonnes_zonage = colonnes_zonage[masque].reset_index(drop=True)
+tableau.insert(2, zonage.EN_QPV, colonnes_zonage[zonage.EN_QPV].to_numpy())
+tableau.insert(3, zonage.COMMUNE_FRR, colonnes_zonage[zonage.COMMUNE_FRR].to_numpy())
 st.dataframe(
-    g.table_lieux(choisis), hide_index=True, width="stretch",
+    tableau, hide_index=True, width="stretch",
     column_config={
         "Nom": st.column_config.TextColumn(width="medium"),
         "Services": st.column_config.TextColumn(width="large"),
@@ -65,6 +82,10 @@ st.dataframe(
     },
 )
 ui.legende_source(ctx)
+st.caption(
+    "En QPV : quartiers prioritaires 2024 (ANCT, contours simplifiés, « non situé » quand la position est celle du "
+    "centre de la commune) ; commune FRR : classement France Ruralités Revitalisation au 10 juillet 2025 (DGCL)."
+)
 
 st.markdown("**Télécharger les lieux affichés**")
 d1, d2, d3, _ = st.columns([1, 1, 1, 1])
@@ -74,10 +95,11 @@ d1.download_button(
     help="Standard des lieux de médiation numérique v1 (32 colonnes, UTF-8, séparateur virgule), prêt à être réutilisé.",
 )
 d2.download_button(
-    "Tableur (XLSX)", data=lambda: fichiers.xlsx_lieux(choisis), icon=":material/download:",
+    "Tableur (XLSX)", data=lambda: zonage.xlsx_lieux_territoire(choisis), icon=":material/download:",
     mime=fichiers.MIMES["xlsx"],
     file_name=fichiers.nom_fichier("lieux", ctx.territoire.nom, extension="xlsx"), on_click="ignore",
-    help="Les champs du standard dans un tableur ; le texte reste du texte (jamais de formule).",
+    help="Les champs du standard dans un tableur, suivis des colonnes du territoire (commune, EPCI, département, "
+    "région, en QPV, commune FRR) ; le texte reste du texte (jamais de formule).",
 )
 d3.download_button(
     "Carte (GeoJSON)", data=lambda: fichiers.geojson_lieux(choisis), mime=fichiers.MIMES["geojson"], icon=":material/download:",

@@ -9,10 +9,11 @@ from diagnostics.views import definitions
 from diagnostics.views.format import km, nombre, pourcentage
 from diagnostics.views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
 from diagnostics.views.texte import synthese
+from diagnostics.views.texte_priorites import cartes_priorites
 
 ctx = ui.contexte()
 t = ctx.territoire
-diag = ui.diagnostic(ctx, parties=("comparaison", "fragilite"))
+diag = ui.diagnostic(ctx, parties=("comparaison", "fragilite", "territoires_prioritaires", "moyens_humains"))
 fraicheur = ui.memoiser(ctx, "fraicheur", (), lambda: qualite.repartition_fraicheur(ctx.lieux_territoire))
 diag = {**diag, "qualite": {"nb_lieux": len(ctx.lieux_territoire), "fraicheur": fraicheur}}
 comparaison = diag.get("comparaison") or {}
@@ -72,6 +73,17 @@ for i, (cle, extraire, formater) in enumerate(CARTES):
 ui.legende_source(ctx)
 if comparaison.get("source") and comparaison["source"].get("nom") != diag["source"].get("nom"):
     st.caption(f"Repères (département, région, France) calculés sur : {comparaison['source'].get('libelle')}.")
+
+st.subheader("Territoires prioritaires et moyens humains")
+colonnes = st.columns(3)
+for i, (titre, valeur, texte, aide) in enumerate(cartes_priorites(diag)):
+    with colonnes[i % 3]:
+        st.metric(titre, valeur, help=aide or None)
+        st.caption(texte)
+st.caption(
+    "Fichiers publics datés, pas des données en direct : classement FRR au 10 juillet 2025, QPV 2024 (population : "
+    "compilation tierce), conseillers numériques 2023, Aidants Connect février 2024."
+)
 
 gauche, droite = st.columns(2)
 with gauche:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import comparaison as cmp
-from . import fragilite
+from . import fragilite, priorites
 
 # Column → (French label, unit) for tables, legends and exports.
 COLONNES = {
@@ -25,6 +25,9 @@ COLONNES = {
     "score_priorite": ("Score de priorité", "0 à 1"),
     "rang_priorite": ("Rang de priorité", ""),
     "motif_priorite": ("Pourquoi", ""),
+    "classement_frr": ("Classement France Ruralités Revitalisation (2025)", ""),
+    "nb_qpv": ("Quartiers prioritaires (QPV 2024)", "quartiers"),
+    "population_qpv": ("Population des QPV (compilation tierce)", "habitants"),
 }
 
 
@@ -54,5 +57,8 @@ def table_communes(
     table["score_priorite"] = rangs["score"]
     table["rang_priorite"] = rangs["rang"]
     table["motif_priorite"] = rangs["motif"]
+    zonage = priorites.zonage_communes(pd.Index(table["code"].to_numpy(dtype=object), dtype=object))
+    for colonne in ("classement_frr", "nb_qpv", "population_qpv"):
+        table[colonne] = zonage[colonne].array
     table = table.sort_values(["rang_priorite", "population"], ascending=[True, False], na_position="last")
     return table[list(COLONNES)].reset_index(drop=True)

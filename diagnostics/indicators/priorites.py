@@ -133,13 +133,12 @@ def zonage_communes(codes) -> pd.DataFrame:
         out["classement_frr"], out["commune_frr"] = "", pd.NA
     try:
         paires = _paires()
-        paires = paires[paires["code_commune"].isin(index)]
-        groupes = paires.groupby("code_commune")
+        paires = paires[index.get_indexer(paires["code_commune"]) >= 0]
+        groupes = paires.assign(inconnue=paires["population_part"].isna()).groupby("code_commune")
         out["nb_qpv"] = groupes.size().reindex(index, fill_value=0).astype("int64").to_numpy()
-        pop = groupes["population_part"].sum(min_count=1).round()
-        inconnue = groupes["population_part"].apply(lambda s: s.isna().any()) if len(paires) else pd.Series(dtype=bool)
-        pop[inconnue.reindex(pop.index, fill_value=False)] = np.nan
-        out["population_qpv"] = pop.reindex(index).where(out["nb_qpv"].to_numpy() > 0, 0).astype("Int64").to_numpy()
+        pop = groupes["population_part"].sum().round().where(~groupes["inconnue"].any())
+        pop = pop.reindex(index).to_numpy(dtype=float)
+        out["population_qpv"] = pd.array(np.where(out["nb_qpv"].to_numpy() > 0, pop, 0), dtype="Float64").round().astype("Int64")
     except zonage.FichierAbsent:
         out["nb_qpv"], out["population_qpv"] = pd.NA, pd.NA
     return out

@@ -36,6 +36,15 @@ _DEFINITIONS_COMMUNES = {
     ),
     "rang_priorite": "Rang de la commune dans le classement des priorités (1 : la plus prioritaire).",
     "motif_priorite": "Les chiffres qui expliquent le rang de la commune.",
+    "classement_frr": (
+        "Classement France Ruralités Revitalisation au 10 juillet 2025 (DGCL) : FRR socle, FRR+, FRR bénéficiaire, "
+        "classée ou bénéficiaire partiellement, ou Non classée."
+    ),
+    "nb_qpv": "Nombre de quartiers prioritaires de la politique de la ville (géographie 2024, ANCT) dans la commune.",
+    "population_qpv": (
+        "Habitants des QPV de la commune selon une compilation tierce (MaFrance, année non indiquée, non officielle) ; "
+        "un QPV sur plusieurs communes est réparti selon sa surface ; vide quand un QPV n'a pas de chiffre."
+    ),
 }
 _DEFINITIONS_UNITES = {
     "id": "Identifiant du territoire dans l'outil (epci:SIREN, dep:code…).",
