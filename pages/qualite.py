@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from diagnostics.indicators import priorites
 from diagnostics.indicators import qualite
 from diagnostics.views import graphiques_offre as g
 from diagnostics.views import fichiers
@@ -131,3 +132,16 @@ st.metric("Fiches affichées", f"{nombre(len(table))} sur {nombre(len(todo))}")
 st.dataframe(table, hide_index=True, width="stretch")
 ui.legende_source(ctx)
 ui.telecharger_tableau(table, "Liste à faire", "a_faire", ctx.territoire.nom, feuille="à faire")
+
+st.subheader("Qualité des lieux des territoires prioritaires")
+par_zone = ui.memoiser(ctx, "qualite_par_zone", (), lambda: priorites.qualite_par_zone(lieux))
+st.dataframe(par_zone, hide_index=True, width="stretch", column_config={
+    "Part à jour": st.column_config.NumberColumn(format="percent"),
+    "Part avec horaires": st.column_config.NumberColumn(format="percent"),
+})
+st.caption(
+    "QPV 2024 (ANCT, contours simplifiés) et communes France Ruralités Revitalisation (classement au 10 juillet "
+    "2025). Un lieu placé au centre de sa commune ne peut pas être situé dans ou hors d'un QPV : géolocalisez son "
+    "adresse pour qu'il compte."
+)
+ui.telecharger_tableau(par_zone, "Qualité par zone", "qualite_territoires_prioritaires", ctx.territoire.nom, feuille="zones")

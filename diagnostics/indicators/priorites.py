@@ -23,6 +23,7 @@ from .. import zonage
 from ..standard.fields import CODE_COMMUNE, POSITION_APPROX
 from . import comparaison as cmp
 from .distances import coordonnees, distance_plus_proche, projeter_lieux
+from .qualite import fraicheur
 
 NON_CLASSEE = "Non classée"
 CLASSES_FRR = (
@@ -381,3 +382,29 @@ def qpv_du_territoire(codes) -> gpd.GeoDataFrame:
     choisis = pd.unique(paires.loc[index.get_indexer(paires["code_commune"]) >= 0, "code_qp"])
     q = zonage.qpv()
     return q[q["code_qp"].isin(choisis)][["code_qp", "lib_qp", "population", "geometry"]].reset_index(drop=True)
+
+
+def qualite_par_zone(lieux: gpd.GeoDataFrame, reference=None) -> pd.DataFrame:
+    """Data quality of the places by priority zone (rows: En QPV, QPV inconnu, En commune FRR, Hors
+    territoires prioritaires): places, share « à jour », share with opening hours, places whose position
+    is their commune's centre (so their QPV status is unknown)."""
+    zl = zonage_lieux(lieux)
+    classes = fraicheur(lieux, reference).to_numpy(dtype=object)
+    horaires = lieux["horaires"].fillna("").astype(str).str.strip().ne("").to_numpy(dtype=bool)
+    approx = lieux[POSITION_APPROX].to_numpy(dtype=bool)
+    masques = {
+        "En QPV (2024)": _vrai(zl["en_qpv"]),
+        "Position au centre de la commune (QPV inconnu)": zl["en_qpv"].isna().to_numpy(dtype=bool),
+        "En commune FRR (2025)": _vrai(zl["commune_frr"]),
+        "Hors territoires prioritaires": filtre_prioritaire(lieux, "hors", zl),
+    }
+    lignes = []
+    for zone, m in masques.items():
+        n = int(m.sum())
+        lignes.append({
+            "Zone": zone, "Lieux": n,
+            "Part à jour": round(float((classes[m] == "à jour").mean()), 4) if n else None,
+            "Part avec horaires": round(float(horaires[m].mean()), 4) if n else None,
+            "Position approximative": int((approx & m).sum()),
+        })
+    return pd.DataFrame(lignes)
