@@ -16,6 +16,11 @@ def ajouter(sub) -> None:
     ajouter_options_source(p)
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--rapport", help="fichier CSV listant les lieux incomplets non exportés et pourquoi")
+    p.add_argument(
+        "--colonnes-territoire", action="store_true",
+        help="csv ou xlsx pour tableur : ajoute commune, EPCI, département, région, en QPV (2024), commune FRR (2025) "
+        "après les colonnes du standard (le fichier n'est alors plus le standard pur)",
+    )
     p.set_defaults(func=executer)
 
 
@@ -35,6 +40,8 @@ def executer(args) -> int:
     exportes, ecartes = lieux[prets].reset_index(drop=True), lieux[~prets]
 
     writers = {"csv": std_io.to_standard_csv, "json": std_io.to_json, "geojson": std_io.to_geojson, "xlsx": std_io.to_xlsx}
+    if getattr(args, "colonnes_territoire", False):
+        writers.update(_ecrivains_territoire(args.format))
     if args.sortie:
         writers[args.format](exportes, Path(args.sortie))
     else:
@@ -58,6 +65,26 @@ def executer(args) -> int:
         resume += f" ; {resultat.source.message}"
     print(resume, file=sys.stderr)
     return 0
+
+
+def _ecrivains_territoire(format_: str) -> dict:
+    """Writers of the places followed by their territory columns (csv and xlsx only)."""
+    from ..views import colonnes_territoire as ct
+
+    if format_ not in ("csv", "xlsx"):
+        raise ErreurUtilisateur("--colonnes-territoire vaut pour les formats csv et xlsx.")
+
+    def csv(lieux, cible):
+        texte = ct.csv_lieux_territoire(lieux)
+        if isinstance(cible, Path):
+            cible.write_text(texte, encoding="utf-8", newline="")
+        else:
+            cible.write(texte)
+
+    def xlsx(lieux, cible):
+        Path(cible).write_bytes(ct.xlsx_lieux_territoire(lieux))
+
+    return {"csv": csv, "xlsx": xlsx}
 
 
 def _ecrire_rapport(ecartes, problemes, path: Path) -> None:
