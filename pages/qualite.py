@@ -104,6 +104,19 @@ with droite:
     st.dataframe(g.format_francais(g.table_positions_contacts(resume), {"Lieux": 0}), hide_index=True, width="stretch")
 ui.legende_source(ctx)
 
+st.subheader("Qualité des lieux des territoires prioritaires")
+par_zone = ui.memoiser(ctx, "qualite_par_zone", (), lambda: priorites.qualite_par_zone(lieux))
+st.dataframe(par_zone, hide_index=True, width="stretch", column_config={
+    "Part à jour": st.column_config.NumberColumn(format="percent"),
+    "Part avec horaires": st.column_config.NumberColumn(format="percent"),
+})
+st.caption(
+    "QPV 2024 (ANCT, contours simplifiés) et communes France Ruralités Revitalisation (classement au 10 juillet "
+    "2025). Un lieu placé au centre de sa commune ne peut pas être situé dans ou hors d'un QPV : géolocalisez son "
+    "adresse pour qu'il compte."
+)
+ui.telecharger_tableau(par_zone, "Qualité par zone", "qualite_territoires_prioritaires", ctx.territoire.nom, feuille="zones")
+
 st.subheader("À faire, fiche par fiche")
 st.write(
     f"Fiches ayant au moins un point à corriger : {nombre(len(todo))} sur {nombre(len(lieux))}. Chaque fiche se corrige là où elle "
@@ -133,15 +146,3 @@ st.dataframe(table, hide_index=True, width="stretch")
 ui.legende_source(ctx)
 ui.telecharger_tableau(table, "Liste à faire", "a_faire", ctx.territoire.nom, feuille="à faire")
 
-st.subheader("Qualité des lieux des territoires prioritaires")
-par_zone = ui.memoiser(ctx, "qualite_par_zone", (), lambda: priorites.qualite_par_zone(lieux))
-st.dataframe(par_zone, hide_index=True, width="stretch", column_config={
-    "Part à jour": st.column_config.NumberColumn(format="percent"),
-    "Part avec horaires": st.column_config.NumberColumn(format="percent"),
-})
-st.caption(
-    "QPV 2024 (ANCT, contours simplifiés) et communes France Ruralités Revitalisation (classement au 10 juillet "
-    "2025). Un lieu placé au centre de sa commune ne peut pas être situé dans ou hors d'un QPV : géolocalisez son "
-    "adresse pour qu'il compte."
-)
-ui.telecharger_tableau(par_zone, "Qualité par zone", "qualite_territoires_prioritaires", ctx.territoire.nom, feuille="zones")

@@ -59,3 +59,17 @@ def test_carte_has_the_priority_filter_and_layers():
     carte = [el for el in at.get("iframe") + at.get("deck_gl_json_chart") if el] or at.get("unknown")
     texte = "".join(str(getattr(el, "proto", "")) for el in at.main.children.values()) if not carte else str(carte)
     assert "Quartiers prioritaires (QPV 2024" in texte
+
+
+def test_qualite_page_shows_the_zones():
+    at = _page("dep:29", "pages/qualite.py")
+    tables = [d.value for d in at.dataframe if "Zone" in d.value.columns]
+    assert len(tables) == 1
+    zones = tables[0].set_index("Zone")
+    t = territories.resolve("dep:29")
+    lieux = places.lieux_embarques(t).lieux
+    lieux = lieux[places.dans_territoire(lieux, t)]
+    assert zones.loc["En QPV (2024)", "Lieux"] == int(priorites.filtre_prioritaire(lieux, "qpv").sum())
+    assert zones.loc["Position au centre de la commune (QPV inconnu)", "Lieux"] == int(
+        priorites.zonage_lieux(lieux)["en_qpv"].isna().sum()
+    )
