@@ -20,10 +20,9 @@ from ..views.graphiques_offre import figure_fraicheur, figure_ouvertures, figure
 from ..views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
 from ..views.texte import synthese
 from . import images
+from .dates import date_francaise
 from .carte_statique import carte_png
 
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-        "décembre")
 GEOGRAPHIE = "Géographie : COG 2026 ; populations légales 2023 (INSEE)."
 MAX_LIGNES_TABLEAU = 12  # rows of a table on a slide or a page; the indicator tables hold them all
 
@@ -111,17 +110,6 @@ def type_logo(donnees: bytes) -> str:
     if donnees.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
     raise LogoIllisible("Le logo n'est pas une image PNG ou JPEG : fournissez-le dans l'un de ces formats.")
-
-
-def date_francaise(texte: str | date | None) -> str:
-    """"2024-02-22" → "22 février 2024"; text that is not an ISO date is returned as is, "date inconnue" if empty."""
-    if not texte:
-        return "date inconnue"
-    try:
-        d = texte if isinstance(texte, date) else date.fromisoformat(str(texte)[:10])
-    except ValueError:
-        return str(texte)
-    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
 
 
 def ligne_source(source: dict) -> str:
