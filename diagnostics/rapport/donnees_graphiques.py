@@ -82,7 +82,9 @@ def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
     """
     out = go.Figure(fig)
     base = out.layout.font.size or 12
-    out.update_layout(font={"size": max(base, minimum)})
+    # Bar labels that would have to shrink below the minimum to fit are hidden instead: the data are
+    # in the slide notes and the HTML's table.
+    out.update_layout(font={"size": max(base, minimum)}, uniformtext={"minsize": minimum, "mode": "hide"})
 
     def monter(police) -> dict:
         return {"size": max(police.size or minimum, minimum)}
@@ -95,6 +97,10 @@ def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
         axe = out.layout[nom] if nom in out.layout else None
         if axe is not None:
             out.layout[nom].update(tickfont=monter(axe.tickfont), title={"font": monter(axe.title.font)})
+    # Titles grown from ~12 to `minimum` px need room above the plot in proportion.
+    haut = out.layout.margin.t if out.layout.margin.t is not None else 80
+    supplement = int(haut * (minimum / 12 - 1))
+    out.update_layout(margin={"t": haut + supplement}, height=(out.layout.height or 500) + supplement)
     for annotation in out.layout.annotations or ():
         annotation.update(font=monter(annotation.font))
     for trace in out.data:
