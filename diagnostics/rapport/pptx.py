@@ -155,6 +155,9 @@ def _section(diapo, contenu: Contenu, page: Page, dessins: dict[str, bytes]) -> 
         notes += [" · ".join(entetes), *(" · ".join(l) for l in lignes)]
     else:
         y = HAUT
+        if texte and page.tableau is not None and len(page.tableau.lignes) > 6:
+            notes.append(texte)  # a long table needs the whole slide: its text goes to the notes
+            texte = ""
         if texte:
             lignes_texte = 1 + len(texte) // 140
             _texte(diapo, texte, MARGE, y, LARGEUR - 2 * MARGE, Inches(0.3 * lignes_texte), taille=14)

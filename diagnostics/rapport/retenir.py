@@ -168,7 +168,7 @@ def _evolution(evolution: dict | None) -> Constat | None:
         f"{'ont' if fermes > 1 else 'a'} fermé ({nombre(avant.get('nb_lieux'))} → {nombre(apres.get('nb_lieux'))} lieux)."
     )
     return Constat(texte, f"{nombre(apres.get('nb_lieux'))} lieux au {date_francaise(apres.get('date'))}",
-                   f"Comparaison : {avant.get('source', '?')} et {apres.get('source', '?')}.")
+                   f"Source : comparaison de {avant.get('source', 'source inconnue')} et de {apres.get('source', 'source inconnue')}.")
 
 
 def _rayon(diag: dict) -> str:

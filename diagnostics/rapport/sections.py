@@ -92,7 +92,7 @@ def territoires_prioritaires(diag: dict, source_lieux: str) -> Section | None:
         sources_moyens.append(_source_bloc(nom, bloc))
     if lignes_moyens:
         tableaux.append(Tableau("Moyens humains", ["Dispositif", "Nombre", "Pour 10 000 habitants"], lignes_moyens,
-                                source=" ".join(sources_moyens)))
+                                source="Sources : " + " ".join(sources_moyens)))
     if not tableaux:
         return None
     return Section(
@@ -110,7 +110,8 @@ def evolution(evo: dict | None) -> Section | None:
         return None
     avant, apres = evo.get("avant") or {}, evo.get("apres") or {}
     d_avant, d_apres = date_francaise(avant.get("date")), date_francaise(apres.get("date"))
-    source = f"Comparaison : {avant.get('source', 'source inconnue')} ({d_avant}) et {apres.get('source', 'source inconnue')} ({d_apres})."
+    source = (f"Source : comparaison de {avant.get('source', 'source inconnue')} (données du {d_avant}) et de "
+              f"{apres.get('source', 'source inconnue')} (données du {d_apres}).")
     cles = [c for c in apres if c not in ("source", "date") and isinstance(apres.get(c), (int, float))
             and isinstance(avant.get(c), (int, float))]
     indicateurs = Tableau(
