@@ -111,37 +111,37 @@ _GABARIT = """<!DOCTYPE html>
   <ul class="sources">{% for l in c.sources %}<li>{{ l }}</li>{% endfor %}</ul>
   {% else %}
   {% for t in p.textes %}<p>{{ t }}</p>{% endfor %}
-  {% if p.carte %}
+  {% for b in p.blocs %}
+  {% if b == "carte" %}
   <figure class="carte"><img alt="Carte de {{ c.territoire }} : communes colorées selon la distance au lieu d'inclusion numérique le plus proche, zones blanches hachurées, lieux par dispositif ; les chiffres par commune sont dans les tableaux des zones blanches et des priorités." src="{{ png(p.section.carte) }}"></figure>
-  {% elif p.graphique %}
-  {% set g = p.graphique %}
+  {% elif b.figure is defined %}
   <figure>
-    <img alt="{{ g.phrase }}" src="{{ images[g.cle] }}">
-    <figcaption>{{ g.source }}</figcaption>
+    <img alt="{{ b.phrase }}" src="{{ images[b.cle] }}">
+    <figcaption>{{ b.source }}</figcaption>
   </figure>
-  {% set entetes, lignes = g.donnees %}
+  {% set entetes, lignes = b.donnees %}
   {% if lignes %}
-  <details><summary>Données du graphique « {{ g.titre }} »</summary>
+  <details><summary>Données du graphique « {{ b.titre }} »</summary>
   <table>
-    <caption>Données : {{ g.titre }}</caption>
+    <caption>Données : {{ b.titre }}</caption>
     <thead><tr>{% for col in entetes %}<th scope="col">{{ col }}</th>{% endfor %}</tr></thead>
     <tbody>{% for l in lignes %}<tr><th scope="row">{{ l[0] }}</th>{% for v in l[1:] %}<td class="nombre">{{ v }}</td>{% endfor %}</tr>
     {% endfor %}</tbody>
   </table>
   </details>
   {% endif %}
-  {% elif p.tableau %}
-  {% set t = p.tableau %}
+  {% else %}
   <table>
-    <caption>{{ t.titre }}</caption>
-    <thead><tr>{% for col in t.colonnes %}<th scope="col">{{ col }}</th>{% endfor %}</tr></thead>
+    <caption>{{ b.titre }}</caption>
+    <thead><tr>{% for col in b.colonnes %}<th scope="col">{{ col }}</th>{% endfor %}</tr></thead>
     <tbody>
-    {% for ligne in t.lignes %}<tr><th scope="row">{{ ligne[0] }}</th>{% for v in ligne[1:] %}<td{% if v and v[0] in "0123456789—−+" %} class="nombre"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+    {% for ligne in b.lignes %}<tr><th scope="row">{{ ligne[0] }}</th>{% for v in ligne[1:] %}<td{% if v and v[0] in "0123456789—−+" %} class="nombre"{% endif %}>{{ v }}</td>{% endfor %}</tr>
     {% endfor %}
     </tbody>
   </table>
-  {% if t.note %}<p class="note">{{ t.note }}</p>{% endif %}
+  {% if b.note %}<p class="note">{{ b.note }}</p>{% endif %}
   {% endif %}
+  {% endfor %}
   {% endif %}
   </div>
   <footer class="pied"><span>{{ p.source }}</span><span class="numero">Page {{ p.numero }} sur {{ p.total }}</span></footer>
@@ -171,5 +171,5 @@ def page(contenu: Contenu, logo: bytes | None = None) -> str:
     svg = {cle: _data_uri("image/svg+xml", d) for cle, d in contenu.images("svg").items()}
     logo_uri = _data_uri(type_logo(logo), logo) if logo else ""
     return _ENVIRONNEMENT.from_string(_GABARIT).render(
-        c=contenu, pages=pages(contenu), images=svg, logo=logo_uri, png=lambda png: _data_uri("image/png", png)
+        c=contenu, pages=pages(contenu, "page"), images=svg, logo=logo_uri, png=lambda png: _data_uri("image/png", png)
     )

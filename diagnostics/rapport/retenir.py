@@ -165,7 +165,8 @@ def _evolution(evolution: dict | None) -> Constat | None:
     texte = (
         f"Entre le {date_francaise(avant.get('date'))} et le {date_francaise(apres.get('date'))}, {nombre(ouverts)} lieu"
         f"{'x' if ouverts > 1 else ''} {'ont' if ouverts > 1 else 'a'} ouvert et {nombre(fermes)} "
-        f"{'ont' if fermes > 1 else 'a'} fermé ({nombre(avant.get('nb_lieux'))} → {nombre(apres.get('nb_lieux'))} lieux)."
+        f"{'ont' if fermes > 1 else 'a'} fermé : {nombre(avant.get('nb_lieux'))} lieux avant, "
+        f"{nombre(apres.get('nb_lieux'))} après."
     )
     return Constat(texte, f"{nombre(apres.get('nb_lieux'))} lieux au {date_francaise(apres.get('date'))}",
                    f"Source : comparaison de {avant.get('source', 'source inconnue')} et de {apres.get('source', 'source inconnue')}.")

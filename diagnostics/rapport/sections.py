@@ -138,13 +138,18 @@ def evolution(evo: dict | None) -> Section | None:
          ["Sorties des zones blanches", nombre(len(sorties)), _exemples(sorties)]],
         source=source,
     )
+    n = {cle: len(evo.get(cle) or []) for cle in ("ouverts", "fermes", "deplaces", "modifies")}
     texte = (
-        f"Entre le {d_avant} et le {d_apres} : {nombre(len(evo.get('ouverts') or []))} lieux ouverts, "
-        f"{nombre(len(evo.get('fermes') or []))} fermés, {nombre(len(evo.get('deplaces') or []))} déplacés et "
-        f"{nombre(len(evo.get('modifies') or []))} modifiés."
+        f"Entre le {d_avant} et le {d_apres} : {_accord(n['ouverts'], 'lieu ouvert', 'lieux ouverts')}, "
+        f"{_accord(n['fermes'], 'fermé', 'fermés')}, {_accord(n['deplaces'], 'déplacé', 'déplacés')} et "
+        f"{_accord(n['modifies'], 'modifié', 'modifiés')}."
     )
     tableaux = [t for t in (indicateurs if cles else None, mouvements, zones) if t is not None]
     return Section("Évolution", [texte], tableaux=tableaux, source=source)
+
+
+def _accord(n: int, singulier: str, pluriel: str) -> str:
+    return f"{nombre(n)} {singulier if n < 2 else pluriel}"
 
 
 def _ligne_zone(nom: str, bloc: dict, unite: str) -> list[str]:
