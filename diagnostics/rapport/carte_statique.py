@@ -84,7 +84,9 @@ def carte_png(
     largeur, hauteur = taille_pouces
     fig = Figure(figsize=(largeur, hauteur), dpi=dpi)
     part_legende = min(0.36, 4.3 / largeur)  # the legend column: about 4.3 in, whatever the width
-    bas = (police_pt * 2.6 / 72) / hauteur if legende_source or note else 0.01
+    # Room at the bottom for the source line, wrapped on two lines when long.
+    lignes_pied = 2 if len(legende_source) + len(note) > largeur * 72 / (police_pt * 0.55) else 1
+    bas = (police_pt * (1.3 * lignes_pied + 0.6) / 72) / hauteur if legende_source or note else 0.01
     # The map as wide as its shape asks at full height (at most what the legend leaves), the legend
     # right beside it: no blank band between them.
     xmin, ymin, xmax, ymax = communes.total_bounds
@@ -92,8 +94,8 @@ def carte_png(
     largeur_carte = min(1 - part_legende - 0.01, forme * (0.99 - bas) * hauteur / largeur)
     ax = fig.add_axes((0.005, bas, largeur_carte, 0.99 - bas))
     couleurs = _dessiner_communes(ax, territoire, communes, classe, libelles)
-    comptes = _points(ax, lieux, crs, communes.total_bounds, len(communes), territoire=territoire)
-    _noms(ax, territoire, communes, police_pt)
+    comptes, voisins = _points(ax, lieux, crs, communes.total_bounds, len(communes), territoire=territoire)
+    _noms(ax, territoire, communes, police_pt, pt_par_unite=largeur_carte * largeur * 72 / max(xmax - xmin, 1.0))
     part_legende = 1 - largeur_carte - 0.02
 
     poignees = [Patch(facecolor=c, edgecolor="#999999", label=l) for c, l in zip(couleurs[:-1], libelles)]
@@ -104,6 +106,9 @@ def carte_png(
         if n:
             poignees.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=couleur, markeredgecolor="#161616",
                                    markersize=police_pt * 0.8, label=f"{libelle} ({nombre(n)})"))
+    if voisins:
+        poignees.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=AUTRE[1], markeredgecolor="#161616",
+                               alpha=0.35, markersize=police_pt * 0.6, label=f"lieux voisins, estompés ({nombre(voisins)})"))
     if not sum(comptes):
         poignees.append(Line2D([], [], linestyle="", label="aucun lieu sur la carte"))
     fig.legend(
@@ -126,7 +131,7 @@ def miniature_png(territoire, table_communes: pd.DataFrame, lieux: gpd.GeoDataFr
     fig = Figure(figsize=taille_pouces, dpi=dpi)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
     _dessiner_communes(ax, territoire, communes, classe, libelles)
-    _points(ax, lieux, crs, communes.total_bounds, len(communes), petit=True)
+    _points(ax, lieux, crs, communes.total_bounds, len(communes), petit=True, territoire=territoire)
     tampon = io.BytesIO()
     fig.savefig(tampon, format="png", dpi=dpi, facecolor="white", transparent=False)
     return tampon.getvalue()
@@ -188,20 +193,20 @@ def categories_dispositif(dispositifs: pd.Series) -> np.ndarray:
     return categories
 
 
-def _points(ax, lieux, crs: int, bornes, nb_communes: int, *, petit: bool = False, territoire=None) -> list[int]:
+def _points(ax, lieux, crs: int, bornes, nb_communes: int, *, petit: bool = False, territoire=None) -> tuple[list[int], int]:
     """Draw the places inside the map's frame, one colour per dispositif, the neighbours' faded (as on the
     dashboard); returns the count of the territory's places drawn in each category (DISPOSITIFS order,
-    then "autre")."""
+    then "autre"), and how many neighbours' places were drawn."""
     comptes = [0] * (len(DISPOSITIFS) + 1)
     if lieux is None or not len(lieux):
-        return comptes
+        return comptes, 0
     voisins = np.zeros(len(lieux), dtype=bool)
     if territoire is not None and territoire.niveau != "france":
         voisins = ~np.asarray(dans_territoire(lieux, territoire), dtype=bool)
     lon, lat = coordonnees(lieux)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        return comptes
+        return comptes, 0
     points = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs="EPSG:4326").to_crs(crs)
     x, y = points.x.to_numpy(), points.y.to_numpy()
     xmin, ymin, xmax, ymax = bornes
@@ -224,26 +229,29 @@ def _points(ax, lieux, crs: int, bornes, nb_communes: int, *, petit: bool = Fals
             if choix.any():
                 ax.scatter(x[choix], y[choix], s=taille * (0.6 if voisin else 1), c=couleurs[k], edgecolors="#161616",
                            linewidths=0.4 if taille < 30 else 0.8, alpha=0.35 if voisin else 1, zorder=4 if voisin else 5)
-    return comptes
+    return comptes, int((dedans & voisins).sum())
 
 
-def _noms(ax, territoire, communes: gpd.GeoDataFrame, police_pt: float) -> None:
-    """The most populated communes named at their interior point, with a white halo to read on any fill."""
+def _noms(ax, territoire, communes: gpd.GeoDataFrame, police_pt: float, pt_par_unite: float) -> None:
+    """The most populated communes named at their interior point, with a white halo to read on any fill;
+    a name whose box would overlap a larger commune's name is left out (`pt_par_unite`: points of the
+    printed map per projected metre, to size the names' boxes)."""
     if territoire.niveau == "commune":
         principales = communes
     else:
         principales = communes.sort_values("population", ascending=False)
-    xmin, ymin, xmax, ymax = communes.total_bounds
-    ecart = 0.09 * max(xmax - xmin, ymax - ymin)  # names closer than this would overlap: the larger wins
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    places: list[tuple[float, float]] = []
+    hauteur = police_pt * 1.3 / pt_par_unite
+    boites: list[tuple[float, float, float, float]] = []
     for r in principales.itertuples():
-        if len(places) >= NB_NOMS:
+        if len(boites) >= NB_NOMS:
             break
         point = r.geometry.representative_point()
-        if any(math.hypot(point.x - px, point.y - py) < ecart for px, py in places):
+        # The name's box, from the point to the right (about 0.6 em a character) and up.
+        boite = (point.x, point.y, point.x + (len(str(r.nom)) * 0.6 * police_pt + 8) / pt_par_unite, point.y + hauteur)
+        if any(boite[0] < b[2] and b[0] < boite[2] and boite[1] < b[3] and b[1] < boite[3] for b in boites):
             continue
-        places.append((point.x, point.y))
+        boites.append(boite)
         ax.plot(point.x, point.y, marker="s", markersize=3, color="#161616", zorder=6)
         ax.annotate(str(r.nom), (point.x, point.y), xytext=(4, 3), textcoords="offset points", fontsize=police_pt,
                     color="#161616", zorder=7, path_effects=halo)

@@ -282,7 +282,8 @@ def _horaires(diag: dict, signe: str) -> Section | None:
     if not h.get("exploitables"):
         return None
     texte = (
-        f"{nombre(h['exploitables'])} lieux sur {nombre(h['nb_lieux'])} ont des horaires exploitables ; "
+        f"{nombre(h['exploitables'])} {'lieux' if h['exploitables'] > 1 else 'lieu'} sur {nombre(h['nb_lieux'])} "
+        f"{'ont' if h['exploitables'] > 1 else 'a'} des horaires exploitables ; "
         f"ils ouvrent en médiane {nombre(h.get('heures_hebdo_mediane'), 1)} heures par semaine."
     )
     return Section("Horaires d'ouverture", [texte], graphiques=[_graphique("ouvertures", figure_ouvertures(h), signe)])

@@ -101,6 +101,14 @@ def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
     haut = out.layout.margin.t if out.layout.margin.t is not None else 80
     supplement = int(haut * (minimum / 12 - 1))
     out.update_layout(margin={"t": haut + supplement}, height=(out.layout.height or 500) + supplement)
+    legende = out.layout.legend
+    if legende.orientation == "h" and (legende.y is None or legende.y < 0):
+        # A legend under the plot, placed relative to the plot, would land on the grown axis title: pin it
+        # to the image's bottom edge and make room for two rows of it.
+        bas = out.layout.margin.b if out.layout.margin.b is not None else 80
+        place = 2 * (minimum + 12)
+        out.update_layout(legend={"yref": "container", "y": 0, "yanchor": "bottom"}, margin={"b": bas + place},
+                          height=out.layout.height + place)
     for annotation in out.layout.annotations or ():
         annotation.update(font=monter(annotation.font))
     for trace in out.data:

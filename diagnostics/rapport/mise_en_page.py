@@ -13,7 +13,7 @@ from .modele import Graphique, Section, Tableau
 
 # The map at the size it is placed: a landscape A4 page inside 10 mm margins (277 × 190 mm) less its
 # title and footer; a 16:9 slide (13.33 × 7.5 in) less its title and footer. Both ≥ 60 % of the page.
-CARTE_PAGE_POUCES = (10.9, 5.9)
+CARTE_PAGE_POUCES = (10.9, 5.6)
 CARTE_DIAPO_POUCES = (12.3, 5.6)
 
 
