@@ -19,7 +19,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Pt
 
-from diagnostics import territories
+from diagnostics import commandes, territories
 from diagnostics.diagnostic import diagnostic
 from diagnostics.indicators.par_commune import table_communes
 from diagnostics.places import charger_lieux
@@ -273,3 +273,11 @@ def test_findings_for_a_hand_built_territory():
     assert all(c.source.startswith("Source : essai") for c in resultat)
     loin = constats({**copy.deepcopy(diag), "distance_mediane_km": 3.62}, "Source : essai.")
     assert "La moitié des habitants vit à moins de 3,6\u202fkm du lieu le plus proche." in [c.texte for c in loin]
+
+
+def test_cli_author_option_is_written_on_the_cover_as_text(tmp_path, capsys):
+    sortie = tmp_path / "fiche"
+    auteur = "Mairie <b>de</b> Landivisiau & co"
+    assert commandes.main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(sortie), "--auteur", auteur]) == 0
+    page = (sortie / "fiche-territoire_CC-du-Pays-de-Landivisiau.html").read_text(encoding="utf-8")
+    assert "par Mairie &lt;b&gt;de&lt;/b&gt; Landivisiau &amp; co" in page and "<b>de</b>" not in page
