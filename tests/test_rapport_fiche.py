@@ -281,3 +281,15 @@ def test_cli_author_option_is_written_on_the_cover_as_text(tmp_path, capsys):
     assert commandes.main(["rapport", "-t", EPCI, "--format", "html", "--sortie", str(sortie), "--auteur", auteur]) == 0
     page = (sortie / "fiche-territoire_CC-du-Pays-de-Landivisiau.html").read_text(encoding="utf-8")
     assert "par Mairie &lt;b&gt;de&lt;/b&gt; Landivisiau &amp; co" in page and "<b>de</b>" not in page
+
+
+def test_pptx_shapes_stay_on_the_slide_and_above_the_footer(rapport):
+    from diagnostics.rapport.pptx import PIED
+
+    _, fichiers = rapport
+    prs = Presentation(io.BytesIO(fichiers["pptx"]))
+    for n, diapo in enumerate(prs.slides, start=1):
+        for forme in diapo.shapes:
+            assert forme.left >= 0 and forme.top >= 0 and forme.left + forme.width <= prs.slide_width, (n, forme.name)
+            if forme.top < PIED:  # everything but the footer ends above it
+                assert forme.top + forme.height <= PIED, (n, forme.name)

@@ -27,13 +27,13 @@ from ..indicators.distances import coordonnees  # noqa: E402
 from ..places import dans_territoire  # noqa: E402
 from ..views.carte import AUTRE, COULEUR_MANQUANTE, COULEURS_QUANTILES, DISPOSITIFS  # noqa: E402
 from ..views.format import nombre  # noqa: E402
+from ..views.graphiques_couverture import ROUGE  # noqa: E402  (white zones: the dashboard's red)
 from matplotlib import patheffects  # noqa: E402
 
 # Distance classes below the white-zone radius: the dashboard's sequential palette (ColorBrewer YlGnBu,
 # colour-blind safe), its three lightest classes so that the places' symbols stand out on them.
 BORNES_KM = (2.0, 5.0)
 CLAIRS = COULEURS_QUANTILES[:3]
-ROUGE = "#C9191E"
 FOND_BLANCHE = "#FBE9E9"
 SANS_DONNEE = COULEUR_MANQUANTE
 POLICE_PT = 12  # legend, names and notes; the slide's minimum
