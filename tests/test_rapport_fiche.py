@@ -293,3 +293,17 @@ def test_pptx_shapes_stay_on_the_slide_and_above_the_footer(rapport):
             assert forme.left >= 0 and forme.top >= 0 and forme.left + forme.width <= prs.slide_width, (n, forme.name)
             if forme.top < PIED:  # everything but the footer ends above it
                 assert forme.top + forme.height <= PIED, (n, forme.name)
+
+
+def test_nord_report_never_reads_zero_km():
+    t = territories.resolve("dep:59")
+    resultat = charger_lieux(t, "embarque")
+    diag = diagnostic(t, resultat.lieux, resultat.source)
+    table = table_communes(t, resultat.lieux)
+    contenu = construire(diag, table, avec_carte=False)
+    textes = [contenu.synthese, *(k.texte for k in contenu.a_retenir), *(k.chiffre for k in contenu.a_retenir)]
+    for s in contenu.sections:
+        textes += s.textes
+        textes += [cellule for tableau in s.tableaux for ligne in tableau.lignes for cellule in ligne]
+    assert "dans leur commune" in " ".join(textes)
+    assert [x for x in textes if "0,0\u202fkm" in x] == []

@@ -28,3 +28,13 @@ def test_nord_synthesis_never_says_zero_km():
     assert diag["distance_mediane_km"] < 0.1  # the Nord's median commune has a place at its centre
     texte = synthese(diag)
     assert "0,0" not in texte and "dans leur commune" in texte
+
+
+def test_table_cells_never_read_zero_km():
+    from diagnostics.views.texte import distance_cellule
+
+    assert distance_cellule(0.0067) == "moins de 100\u202fm"
+    assert distance_cellule(0.0) == "moins de 100\u202fm"
+    assert distance_cellule(0.1) == "0,1\u202fkm" and distance_cellule(0.36) == "0,4\u202fkm"
+    assert distance_cellule(12.15) == "12,2\u202fkm"
+    assert distance_cellule(None) == "—"

@@ -18,7 +18,7 @@ from ..views.format import km, nombre, pourcentage
 from ..views.graphiques_couverture import figure_distances, figure_priorites, formater, repartition_distances, table_reperes
 from ..views.graphiques_offre import figure_fraicheur, figure_ouvertures, figure_profil, figure_zones_blanches_services
 from ..views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
-from ..views.texte import synthese
+from ..views.texte import distance_cellule, synthese
 from . import donnees_graphiques, images
 from .dates import date_francaise
 from .carte_statique import carte_png, miniature_png
@@ -241,7 +241,7 @@ def _chiffres_cles(diag: dict, rayon: float, signe: str) -> Section:
     }
     reperes = table_reperes(diag, list(indicateurs))
     lignes = [
-        [libelle, *(formater(v, genre) for v in reperes[colonne])] for colonne, (libelle, genre) in indicateurs.items()
+        [libelle, *(_cellule(v, genre) for v in reperes[colonne])] for colonne, (libelle, genre) in indicateurs.items()
     ]
     comparaison = diag.get("comparaison") or {}
     note = ""
@@ -249,6 +249,10 @@ def _chiffres_cles(diag: dict, rayon: float, signe: str) -> Section:
         note = f"Repères calculés sur : {ligne_source(comparaison['source'])}"
     tableau = Tableau("Indicateurs clés et repères", ["Indicateur", *reperes["repere"]], lignes, note, source=signe)
     return Section("Chiffres clés", [synthese(diag)], tableaux=[tableau], source=signe)
+
+
+def _cellule(valeur, genre: str) -> str:
+    return distance_cellule(valeur) if genre == "km" and valeur is not None else formater(valeur, genre)
 
 
 def _couverture(diag: dict, table: pd.DataFrame, rayon: float, signe: str) -> Section:
@@ -293,7 +297,7 @@ def _zones_blanches(diag: dict, table: pd.DataFrame, rayon: float, signe: str) -
     zones = diag.get("zones_blanches") or []
     lignes = [
         [str(z["nom"]), str(z["code"]), nombre(z["population"]),
-         km(z["distance_km"]) if z["distance_km"] is not None else "aucun lieu"]
+         distance_cellule(z["distance_km"]) if z["distance_km"] is not None else "aucun lieu"]
         for z in zones[:MAX_LIGNES_TABLEAU]
     ]
     note = f"Les {MAX_LIGNES_TABLEAU} plus peuplées sur {nombre(len(zones))}." if len(zones) > MAX_LIGNES_TABLEAU else ""
@@ -307,7 +311,7 @@ def _zones_blanches(diag: dict, table: pd.DataFrame, rayon: float, signe: str) -
         ["Rang", "Commune", "Habitants", "Fragilité (IFN)", "Lieu le plus proche", "Score"],
         [
             [nombre(r.rang_priorite), f"{r.nom} ({r.code})", nombre(r.population), formater(r.ifn, "decimal"),
-             km(float(r.distance_km)), formater(r.score_priorite, "score")]
+             distance_cellule(float(r.distance_km)), formater(r.score_priorite, "score")]
             for r in classees.itertuples()
         ],
         (diag.get("fragilite") or {}).get("methode_priorites", ""),

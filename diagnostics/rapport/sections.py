@@ -5,6 +5,7 @@ rather than drawn empty. Sub-keys are read with `.get`: their producers may add 
 from __future__ import annotations
 
 from ..views.format import km, nombre, pourcentage
+from ..views.texte import distance_cellule
 from .dates import date_francaise
 from .modele import MAX_LIGNES_TABLEAU, Section, Tableau
 
@@ -45,7 +46,8 @@ def pairs(diag: dict, indicateurs: dict[str, tuple[str, str]], source: str) -> S
             position = "—"
         else:
             position = "égal" if abs(a - b) < 1e-9 else ("au-dessus" if a > b else "en dessous")
-        lignes.append([libelle, formater(a, genre), formater(b, genre), position])
+        cellule = (lambda v: distance_cellule(v) if v is not None else "—") if genre == "km" else (lambda v: formater(v, genre))
+        lignes.append([libelle, cellule(a), cellule(b), position])
     n = mediane.get("nb_pairs")
     return Section(
         "Territoires comparables",
@@ -190,7 +192,7 @@ def _libelle_evolution(cle: str) -> str:
 
 def _val(x, cle: str) -> str:
     if cle.endswith("_km"):
-        return km(x)
+        return distance_cellule(x)
     if cle.startswith("part") or "_part_" in cle:
         return pourcentage(x, 1)
     return nombre(x, 0 if float(x).is_integer() else 1)

@@ -50,6 +50,13 @@ def distance_parlee(distance_km: float) -> str:
     return km(distance_km)
 
 
+def distance_cellule(distance_km) -> str:
+    """A distance for a table cell: "moins de 100 m" rather than "0,0 km"; otherwise as `format.km`."""
+    if distance_km is not None and not math.isnan(float(distance_km)) and float(distance_km) < SEUIL_DANS_LA_COMMUNE_KM:
+        return "moins de 100\u202fm"
+    return km(distance_km)
+
+
 def phrase_distance_mediane(distance_km: float) -> str:
     """The sentence on the population-weighted median distance to the nearest place.
 
