@@ -307,3 +307,23 @@ def test_nord_report_never_reads_zero_km():
         textes += [cellule for tableau in s.tableaux for ligne in tableau.lignes for cellule in ligne]
     assert "dans leur commune" in " ".join(textes)
     assert [x for x in textes if "0,0\u202fkm" in x] == []
+
+
+def test_pptx_chart_and_map_text_is_12_points_once_placed(rapport):
+    from diagnostics.rapport.contenu import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX
+    from diagnostics.rapport.mise_en_page import CARTE_DIAPO_POUCES
+
+    contenu, fichiers = rapport
+    prs = Presentation(io.BytesIO(fichiers["pptx"]))
+    vus = 0
+    for diapo, page in zip(prs.slides, pages(contenu)):
+        images = [sh for sh in diapo.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        if page.graphique is not None:
+            points_par_pixel = images[0].width / 12_700 / LARGEUR_GRAPHIQUE_PX
+            assert POLICE_DIAPO_PX * points_par_pixel >= 12, page.titre
+            vus += 1
+        if page.carte:  # drawn at its placed size: its 12 pt text stays 12 pt
+            assert abs(images[0].width / 914_400 - CARTE_DIAPO_POUCES[0]) < 0.05
+            assert diapo.shapes[0].top + diapo.shapes[0].height <= images[0].top
+            assert images[0].width * images[0].height >= 0.6 * prs.slide_width * prs.slide_height
+    assert vus == len(contenu.graphiques)

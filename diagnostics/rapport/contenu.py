@@ -30,11 +30,12 @@ from . import sections as optionnelles
 GEOGRAPHIE = "Géographie : COG 2026 ; populations légales 2023 (INSEE)."
 
 
-# Charts are drawn LARGEUR_GRAPHIQUE_PX wide with no text under POLICE_GRAPHIQUE_PX: placed at most
-# 9.4 in tall-bound on a slide and 182 mm wide on an A4 page, a pixel is ≥ 0.57 pt, so text is ≥ 10 pt
-# printed and ≥ 12 pt projected (see mise_en_page).
+# Charts are drawn LARGEUR_GRAPHIQUE_PX wide with no text under POLICE_GRAPHIQUE_PX (SVG, printed page:
+# 190 mm wide, a pixel is 0.6 pt, text ≥ 10.7 pt) or POLICE_DIAPO_PX (PNG, slides: the deck places a
+# chart at ≥ 0.5 pt a pixel, so text ≥ 12 pt projected; see pptx.py).
 LARGEUR_GRAPHIQUE_PX = 900
 POLICE_GRAPHIQUE_PX = 18
+POLICE_DIAPO_PX = 24
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Contenu:
         with self._verrou:
             if format not in self._images:
                 graphiques = self.graphiques
-                figures = [donnees_graphiques.agrandir(g.figure, POLICE_GRAPHIQUE_PX) for g in graphiques]
+                police = POLICE_DIAPO_PX if format == "png" else POLICE_GRAPHIQUE_PX
+                figures = [donnees_graphiques.agrandir(g.figure, police) for g in graphiques]
                 dessins = images.images(figures, format, largeur=LARGEUR_GRAPHIQUE_PX)
                 self._images[format] = {g.cle: d for g, d in zip(graphiques, dessins)}
             return self._images[format]

@@ -10,7 +10,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .contenu import Contenu, type_logo
+from .contenu import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX, Contenu, type_logo
 from .mise_en_page import CARTE_DIAPO_POUCES, Page, pages
 
 LARGEUR, HAUTEUR = Emu(12_192_000), Emu(6_858_000)  # 13.333 × 7.5 in, exactly 16:9
@@ -79,7 +79,10 @@ def _pied(diapo, page: Page) -> None:
 def _couverture(diapo, contenu: Contenu, page: Page, logo: bytes | None) -> None:
     gauche = Inches(8.2)  # width of the text column; the miniature map on the right
     _texte(diapo, contenu.titre, MARGE, Inches(0.4), gauche, Inches(0.5), taille=20, couleur=GRIS)
-    _texte(diapo, contenu.territoire, MARGE, Inches(0.9), gauche, Inches(1.1), taille=36, gras=True, couleur=BLEU)
+    # Two lines at most in the box: long territory names get a smaller size.
+    taille_nom = 36 if len(contenu.territoire) <= 26 else 30 if len(contenu.territoire) <= 44 else 24
+    _texte(diapo, contenu.territoire, MARGE, Inches(0.85), gauche, Inches(1.15), taille=taille_nom, gras=True,
+           couleur=BLEU)
     _texte(diapo, contenu.sous_titre, MARGE, Inches(2.0), gauche, Inches(0.5), taille=16)
     largeur = (gauche - Inches(0.3)) / 2
     for i, chiffre in enumerate(contenu.chiffres):
@@ -118,7 +121,7 @@ def _retenir(diapo, contenu: Contenu, page: Page, dessins) -> None:
     cadre.word_wrap = True
     premier = True
     for i, constat in enumerate(contenu.a_retenir, start=1):
-        for texte, taille, couleur in ((f"{i}. {constat.texte}", 18, None),
+        for texte, taille, couleur in ((f"{i}. {constat.texte}", 16, None),
                                        (f"Chiffre : {constat.chiffre}. {constat.source}", 12, GRIS)):
             paragraphe = cadre.paragraphs[0] if premier else cadre.add_paragraph()
             premier = False
@@ -127,7 +130,7 @@ def _retenir(diapo, contenu: Contenu, page: Page, dessins) -> None:
             run.font.size = Pt(taille)
             if couleur is not None:
                 run.font.color.rgb = couleur
-            paragraphe.space_after = Pt(10 if couleur is not None else 2)
+            paragraphe.space_after = Pt(8 if couleur is not None else 2)
 
 
 def _sources(diapo, contenu: Contenu, page: Page, dessins) -> None:
@@ -144,12 +147,15 @@ def _section(diapo, contenu: Contenu, page: Page, dessins: dict[str, bytes]) -> 
         _image(diapo, page.section.carte_diapo or page.section.carte, MARGE, HAUT, largeur, hauteur)
         notes.append(texte)
     elif page.graphique is not None:
-        lignes_texte = 0 if not texte else 1 + len(texte) // 140
-        haut_texte = Inches(0.3 * lignes_texte + 0.1) if texte else 0
+        image = dessins[page.graphique.cle]
+        haut_texte = Inches(0.3 * (1 + len(texte) // 140) + 0.1) if texte else 0
+        if texte and _points_par_pixel(image, PIED - HAUT - haut_texte - Inches(0.1)) * POLICE_DIAPO_PX < TAILLE_MIN:
+            notes.append(texte)  # the text would shrink the chart's own text under 12 pt: it goes to the notes
+            texte, haut_texte = "", 0
         if texte:
             _texte(diapo, texte, MARGE, HAUT, LARGEUR - 2 * MARGE, haut_texte, taille=14)
         y = HAUT + haut_texte
-        _image(diapo, dessins[page.graphique.cle], MARGE, y, LARGEUR - 2 * MARGE, PIED - y - Inches(0.1))
+        _image(diapo, image, MARGE, y, LARGEUR - 2 * MARGE, PIED - y - Inches(0.1))
         entetes, lignes = page.graphique.donnees
         notes.append(page.graphique.phrase)
         notes += [" · ".join(entetes), *(" · ".join(l) for l in lignes)]
@@ -167,6 +173,18 @@ def _section(diapo, contenu: Contenu, page: Page, dessins: dict[str, bytes]) -> 
             notes.append(page.tableau.note)  # also where a long note has no room on the slide
     if notes:
         diapo.notes_slide.notes_text_frame.text = "\n".join(n for n in notes if n)
+
+
+def _points_par_pixel(png: bytes, hauteur) -> float:
+    """Points a chart pixel (LARGEUR_GRAPHIQUE_PX wide) takes once the PNG is fitted in the slide's width
+    and `hauteur` (EMU)."""
+    largeur_px, hauteur_px = _taille_png(png)
+    ratio = min((LARGEUR - 2 * MARGE) / largeur_px, hauteur / hauteur_px)  # EMU a PNG pixel
+    return ratio * largeur_px / LARGEUR_GRAPHIQUE_PX / 12_700
+
+
+def _taille_png(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR chunk
 
 
 def _image(diapo, donnees: bytes, x, y, largeur, hauteur) -> None:
