@@ -82,7 +82,7 @@ class Contenu:
             if format not in self._images:
                 graphiques = self.graphiques
                 police = POLICE_DIAPO_PX if format == "png" else POLICE_GRAPHIQUE_PX
-                figures = [donnees_graphiques.agrandir(g.figure, police) for g in graphiques]
+                figures = [donnees_graphiques.agrandir(g.figure, police, LARGEUR_GRAPHIQUE_PX) for g in graphiques]
                 dessins = images.images(figures, format, largeur=LARGEUR_GRAPHIQUE_PX)
                 self._images[format] = {g.cle: d for g, d in zip(graphiques, dessins)}
             return self._images[format]

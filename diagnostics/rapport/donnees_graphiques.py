@@ -73,7 +73,7 @@ def phrase(fig: go.Figure) -> str:
     return f"{debut}. {valeurs}{suite}."
 
 
-def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
+def agrandir(fig: go.Figure, minimum: int, largeur_px: int = 900) -> go.Figure:
     """A copy of `fig` where no text is smaller than `minimum` pixels: the base font, titles, subtitle,
     axes, legend, annotations and bar labels.
 
@@ -89,9 +89,14 @@ def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
     def monter(police) -> dict:
         return {"size": max(police.size or minimum, minimum)}
 
+    # The subtitle (the source line) re-cut to the image's width at its new size: it would be cut off.
+    sous_titre, ajoutees = _recouper(out.layout.title.subtitle.text, largeur_px // int(minimum * 0.55))
     out.update_layout(
-        title={"font": monter(out.layout.title.font), "subtitle": {"font": monter(out.layout.title.subtitle.font)}},
+        title={"font": {"size": max(out.layout.title.font.size or 0, int(minimum * 1.25))},
+               "subtitle": {"font": monter(out.layout.title.subtitle.font), "text": sous_titre}},
         legend={"font": monter(out.layout.legend.font)},
+        margin={"t": (out.layout.margin.t if out.layout.margin.t is not None else 80) + ajoutees * int(minimum * 1.3)},
+        height=(out.layout.height or 500) + ajoutees * int(minimum * 1.3),
     )
     for nom in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         axe = out.layout[nom] if nom in out.layout else None
@@ -117,6 +122,24 @@ def agrandir(fig: go.Figure, minimum: int) -> go.Figure:
         if hasattr(trace, "insidetextfont"):
             trace.update(insidetextfont=monter(trace.insidetextfont), outsidetextfont=monter(trace.outsidetextfont))
     return out
+
+
+def _recouper(texte, caracteres: int) -> tuple[str | None, int]:
+    """`texte` (lines joined by <br>) with every line longer than `caracteres` cut at spaces; and how
+    many lines were added."""
+    if not texte:
+        return texte, 0
+    lignes = []
+    for ligne in str(texte).split("<br>"):
+        courante = ""
+        for mot in ligne.split(" "):
+            if courante and len(courante) + 1 + len(mot) > caracteres:
+                lignes.append(courante)
+                courante = mot
+            else:
+                courante = f"{courante} {mot}" if courante else mot
+        lignes.append(courante)
+    return "<br>".join(lignes), len(lignes) - 1 - str(texte).count("<br>")
 
 
 def _valeur(v) -> str:
