@@ -118,10 +118,9 @@ _GABARIT = """<!DOCTYPE html>
   <figure>
     <img alt="{{ b.phrase }}" src="{{ images[b.cle] }}">
     <figcaption>{{ b.source }}</figcaption>
-  </figure>
   {% set entetes, lignes = b.donnees %}
   {% if lignes %}
-  <details><summary>Données du graphique « {{ b.titre }} »</summary>
+  <details><summary>Données du graphique</summary>
   <table>
     <caption>Données : {{ b.titre }}</caption>
     <thead><tr>{% for col in entetes %}<th scope="col">{{ col }}</th>{% endfor %}</tr></thead>
@@ -130,6 +129,7 @@ _GABARIT = """<!DOCTYPE html>
   </table>
   </details>
   {% endif %}
+  </figure>
   {% else %}
   <table>
     <caption>{{ b.titre }}</caption>
