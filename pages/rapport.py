@@ -16,21 +16,26 @@ ctx = ui.contexte()
 t = ctx.territoire
 st.title("Fiche territoire")
 st.markdown(
-    f"La fiche de **{t.libelle}** pour une réunion : chiffres clés comparés au département, à la région et à la "
-    "France, carte, graphiques de l'offre, zones blanches et priorités, qualité des données, sources et dates."
+    f"La fiche de **{t.libelle}** pour une réunion : couverture avec les chiffres clés, « À retenir », chiffres "
+    "comparés au département, à la région et à la France, carte, offre et horaires, zones blanches, priorités et "
+    "« où ouvrir », qualité des données, territoires comparables, sources et dates sur chaque page."
 )
 
 logo = st.file_uploader("Logo de votre structure (facultatif, PNG ou JPEG)", type=["png", "jpg", "jpeg"])
 logo_octets = logo.getvalue() if logo is not None else None
+auteur = st.text_input(
+    "Auteur ou organisation (facultatif)", max_chars=120, key="fiche_auteur",
+    help="Écrit sur la couverture, par exemple « Préfecture du Finistère — mission inclusion numérique ».",
+).strip()
 # The files hold this session's logo (and maybe its own data): they stay in this session's state only.
-cle = (ctx.cle, hashlib.sha256(logo_octets).hexdigest() if logo_octets else "")
+cle = (ctx.cle, hashlib.sha256(logo_octets).hexdigest() if logo_octets else "", auteur)
 
 if st.button("Préparer la fiche territoire", type="primary", icon=":material/slideshow:"):
     diag = ui.diagnostic(ctx)
     table = ui.table_communes(ctx)
     with st.spinner("Préparation de la carte, des graphiques et des trois fichiers…"):
         try:
-            contenu = construire(diag, table, lieux=ctx.lieux)
+            contenu = construire(diag, table, lieux=ctx.lieux, auteur=auteur)
             st.session_state["_fiche"] = (cle, fichiers_rapport(contenu, logo=logo_octets))
         except (ImagesIndisponibles, LogoIllisible) as exc:
             st.session_state.pop("_fiche", None)

@@ -2,11 +2,13 @@
 session as the app's sidebar would: one click builds the three files, the tables are offered."""
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,9 +42,13 @@ def test_one_click_builds_the_three_files_and_the_tables_are_offered():
         "Indicateurs par commune — CSV", "Indicateurs par commune — Excel",
         "Indicateurs par EPCI — CSV", "Indicateurs par EPCI — Excel",
     ]
+    at.text_input(key="fiche_auteur").input("Mairie de Brest — service numérique")
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
+    pptx = next(d for n, d in at.session_state["_fiche"][1].items() if n.endswith(".pptx"))
+    couverture = Presentation(io.BytesIO(pptx)).slides[0]
+    assert "Mairie de Brest — service numérique" in " ".join(s.text_frame.text for s in couverture.shapes if s.has_text_frame)
     apres = _telechargements(at)
     assert [l.rsplit(" (", 1)[0] for l in apres[:3]] == ["Présentation PowerPoint", "Document PDF", "Page HTML (hors ligne)"]
     assert apres[3:] == avant

@@ -57,9 +57,10 @@ def test_pptx_slides_titles_and_pictures(rapport):
     contenu, fichiers = rapport
     prs = Presentation(io.BytesIO(fichiers["fiche-territoire_Brest-Metropole.pptx"]))
     assert prs.slide_width * 9 == prs.slide_height * 16  # 16:9
-    attendu = 2  # title and sources slides
+    # cover, À retenir, one slide per map, chart and table of each section (text-only sections: one), sources
+    attendu = 2 + bool(contenu.a_retenir)
     for s in contenu.sections:
-        attendu += (s.carte is not None) + math.ceil(len(s.graphiques) / 2) + bool(s.tableaux)
+        attendu += max((s.carte is not None) + len(s.graphiques) + len(s.tableaux), 1)
     slides = list(prs.slides)
     assert len(slides) == attendu
     textes = [" ".join(sh.text_frame.text for sh in d.shapes if sh.has_text_frame) for d in slides]
@@ -67,10 +68,10 @@ def test_pptx_slides_titles_and_pictures(rapport):
     titres = [d.shapes[0].text_frame.text for d in slides[1:]]
     for section in contenu.sections:
         assert section.titre in titres
-    assert titres[-1] == "Sources et dates"
+    assert titres[-1] == "Sources et dates" and titres[0] == "À retenir"
     assert "Chiffres clés" in titres and "Carte du territoire" in titres and "Qualité des données" in titres
     images = sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for d in slides for sh in d.shapes)
-    assert images == len(contenu.graphiques) + 1 + 1  # charts, map, logo
+    assert images == len(contenu.graphiques) + 1 + 1 + 1  # charts, map, cover miniature, logo
     assert len(contenu.graphiques) >= 6
     tables = [sh.table for d in slides for sh in d.shapes if sh.has_table]
     reperes = next(t for t in tables if t.cell(0, 0).text == "Indicateur")
@@ -124,7 +125,7 @@ def test_html_loads_offline_with_no_outside_request(rapport, tmp_path):
     assert echecs == []
     assert [u for u in demandes if not u.startswith(("data:", chemin.as_uri()))] == []
     assert titre == "Brest Métropole (EPCI)"
-    assert len(dessinees) == len(contenu.graphiques) + 2 and all(dessinees)
+    assert len(dessinees) == len(contenu.graphiques) + 3 and all(dessinees)  # charts, map, miniature, logo
 
 
 def test_html_escapes_every_string(rapport):

@@ -14,6 +14,7 @@ def ajouter(sub) -> None:
     ajouter_options_source(p, sortie="dossier où écrire les fichiers (créé s'il n'existe pas)")
     p.add_argument("--format", default="pptx,pdf,html", help="formats séparés par des virgules parmi pptx, pdf, html (défaut : les trois)")
     p.add_argument("--logo", help="image PNG ou JPEG à placer sur la page de titre")
+    p.add_argument("--auteur", help="auteur ou organisation, écrit sur la couverture (« Préfecture du Finistère »)")
     p.add_argument("--rayon-km", type=float, default=10.0, help="distance des zones blanches (défaut 10 km)")
     p.add_argument("--tableaux", action="store_true", help="écrire aussi les tableaux d'indicateurs par commune et par EPCI (CSV et XLSX)")
     p.set_defaults(func=executer)
@@ -63,7 +64,8 @@ def executer(args: argparse.Namespace) -> int:
     diag = diagnostic(territoire, resultat.lieux, resultat.source, rayon_km=args.rayon_km)
     table = table_communes(territoire, resultat.lieux, rayon_km=args.rayon_km)
     try:
-        fichiers = fichiers_rapport(construire(diag, table, lieux=resultat.lieux), formats, logo=logo)
+        contenu = construire(diag, table, lieux=resultat.lieux, auteur=args.auteur)
+        fichiers = fichiers_rapport(contenu, formats, logo=logo)
     except ImagesIndisponibles as exc:
         raise ErreurUtilisateur(str(exc)) from exc
     if args.tableaux:

@@ -46,11 +46,11 @@ def fichiers_rapport(contenu: Contenu, formats=FORMATS, *, logo: bytes | None = 
 
 def produire(
     territoire, lieux: Lieux, formats=FORMATS, *, logo: bytes | None = None, rayon_km: float = 10.0,
-    edition: date | None = None,
+    edition: date | None = None, auteur: str | None = None, evolution: dict | None = None,
 ) -> dict[str, bytes]:
     """The whole report of `territoire` from its places (`places.charger_lieux`): diagnostic, per-commune
     table, content, then the files (see `fichiers_rapport`)."""
     diag = diagnostic(territoire, lieux.lieux, lieux.source, rayon_km=rayon_km)
     table = table_communes(territoire, lieux.lieux, rayon_km=rayon_km)
-    contenu = construire(diag, table, lieux=lieux.lieux, edition=edition)
+    contenu = construire(diag, table, lieux=lieux.lieux, edition=edition, auteur=auteur, evolution=evolution)
     return fichiers_rapport(contenu, formats, logo=logo)

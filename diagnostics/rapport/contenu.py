@@ -18,46 +18,33 @@ from ..views.format import km, nombre, pourcentage
 from ..views.graphiques_couverture import figure_distances, figure_priorites, formater, repartition_distances, table_reperes
 from ..views.graphiques_offre import figure_fraicheur, figure_ouvertures, figure_profil, figure_zones_blanches_services
 from ..views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
-from ..views.texte import synthese
-from . import images
-from .carte_statique import carte_png
+from ..views.texte import distance_cellule, synthese
+from . import donnees_graphiques, images
+from .dates import date_francaise
+from .carte_statique import carte_png, miniature_png
+from .modele import MAX_LIGNES_TABLEAU, Graphique, Section, Tableau
+from .retenir import Constat, constats
+from . import mise_en_page
+from . import sections as optionnelles
 
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-        "décembre")
 GEOGRAPHIE = "Géographie : COG 2026 ; populations légales 2023 (INSEE)."
-MAX_LIGNES_TABLEAU = 12  # rows of a table on a slide or a page; the indicator tables hold them all
 
 
-@dataclass
-class Graphique:
-    """A chart of the report, already signed with its source line."""
-
-    cle: str
-    figure: go.Figure
-    largeur: int = 1000
-
-    @property
-    def hauteur(self) -> int:
-        return int(self.figure.layout.height or 500)
+# Charts are drawn LARGEUR_GRAPHIQUE_PX wide with no text under POLICE_GRAPHIQUE_PX (SVG, printed page:
+# 190 mm wide, a pixel is 0.6 pt, text ≥ 10.7 pt) or POLICE_DIAPO_PX (PNG, slides: the deck places a
+# chart at ≥ 0.5 pt a pixel, so text ≥ 12 pt projected; see pptx.py).
+LARGEUR_GRAPHIQUE_PX = 900
+POLICE_GRAPHIQUE_PX = 18
+POLICE_DIAPO_PX = 24
 
 
-@dataclass
-class Tableau:
-    """A table of French text cells (numbers already formatted)."""
+@dataclass(frozen=True)
+class Chiffre:
+    """A headline figure of the cover: its label, value and a benchmark ("Finistère : 1,2")."""
 
-    titre: str
-    colonnes: list[str]
-    lignes: list[list[str]]
-    note: str = ""
-
-
-@dataclass
-class Section:
-    titre: str
-    textes: list[str] = field(default_factory=list)
-    graphiques: list[Graphique] = field(default_factory=list)
-    tableaux: list[Tableau] = field(default_factory=list)
-    carte: bytes | None = None  # PNG of the static map
+    libelle: str
+    valeur: str
+    repere: str = ""
 
 
 @dataclass
@@ -73,6 +60,10 @@ class Contenu:
     sections: list[Section]
     sources: list[str]
     nom_fichier: str  # territory part of the files' names
+    chiffres: list[Chiffre] = field(default_factory=list)  # the cover's headline figures
+    a_retenir: list[Constat] = field(default_factory=list)
+    auteur: str = ""  # author or organisation, on the cover
+    miniature: bytes | None = None  # PNG of the cover's small map
     _images: dict = field(default_factory=dict, repr=False)
     _verrou: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -90,7 +81,9 @@ class Contenu:
         with self._verrou:
             if format not in self._images:
                 graphiques = self.graphiques
-                dessins = images.images([g.figure for g in graphiques], format, largeur=1000)
+                police = POLICE_DIAPO_PX if format == "png" else POLICE_GRAPHIQUE_PX
+                figures = [donnees_graphiques.agrandir(g.figure, police, LARGEUR_GRAPHIQUE_PX) for g in graphiques]
+                dessins = images.images(figures, format, largeur=LARGEUR_GRAPHIQUE_PX)
                 self._images[format] = {g.cle: d for g, d in zip(graphiques, dessins)}
             return self._images[format]
 
@@ -113,17 +106,6 @@ def type_logo(donnees: bytes) -> str:
     raise LogoIllisible("Le logo n'est pas une image PNG ou JPEG : fournissez-le dans l'un de ces formats.")
 
 
-def date_francaise(texte: str | date | None) -> str:
-    """"2024-02-22" → "22 février 2024"; text that is not an ISO date is returned as is, "date inconnue" if empty."""
-    if not texte:
-        return "date inconnue"
-    try:
-        d = texte if isinstance(texte, date) else date.fromisoformat(str(texte)[:10])
-    except ValueError:
-        return str(texte)
-    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
-
-
 def ligne_source(source: dict) -> str:
     """"Source : <libellé> — données du <date>." for a diagnostic's `source` block."""
     return f"Source : {source.get('libelle') or source.get('nom') or 'inconnue'} — données du {date_francaise(source.get('date'))}."
@@ -136,16 +118,23 @@ def construire(
     lieux: gpd.GeoDataFrame | None = None,
     edition: date | None = None,
     avec_carte: bool = True,
+    auteur: str | None = None,
+    evolution: dict | None = None,
 ) -> Contenu:
     """The report's content.
 
     Parameters
     ----------
-    diag : `diagnostic.diagnostic(...)` of the territory (all parts).
+    diag : `diagnostic.diagnostic(...)` of the territory (all parts); optional parts
+        (`territoires_prioritaires`, `moyens_humains`, `ou_ouvrir`, peers) become sections when present.
     table_communes : `indicators.par_commune.table_communes(...)` of the same territory and radius.
     lieux : places drawn on the static map (the territory's and its neighbours').
     edition : date printed on the report (default today).
     avec_carte : draw the static map (False skips it, e.g. in quick tests).
+    auteur : author or organisation printed on the cover.
+    evolution : the comparison of two snapshots (keys avant, apres, ouverts, fermes, deplaces,
+        modifies, communes_devenues_zones_blanches, communes_sorties_des_zones_blanches): an
+        « Évolution » section and finding.
     """
     t = diag["territoire"]
     territoire = territories.get(t["id"])
@@ -153,21 +142,35 @@ def construire(
     source = ligne_source(diag["source"])
     signe = f"{source} {GEOGRAPHIE}"
     sections = [
-        _chiffres_cles(diag, rayon),
+        _chiffres_cles(diag, rayon, signe),
         _couverture(diag, table_communes, rayon, signe),
     ]
+    miniature = None
     if avec_carte:
-        carte = carte_png(territoire, table_communes, lieux, rayon_km=rayon, legende_source=signe)
+        carte = carte_png(territoire, table_communes, lieux, rayon_km=rayon, legende_source=signe,
+                          taille_pouces=mise_en_page.CARTE_PAGE_POUCES)
+        carte_diapo = carte_png(territoire, table_communes, lieux, rayon_km=rayon, legende_source=signe,
+                                taille_pouces=mise_en_page.CARTE_DIAPO_POUCES)
+        miniature = miniature_png(territoire, table_communes, lieux, rayon_km=rayon)
         sections.insert(1, Section(
             "Carte du territoire",
             [f"Chaque commune est colorée selon la distance, à vol d'oiseau depuis son point intérieur, au lieu "
-             f"d'inclusion numérique le plus proche ; hachurées en rouge, les zones blanches (plus de {_km0(rayon)})."],
-            carte=carte,
+             f"d'inclusion numérique le plus proche ; hachurées en rouge, les zones blanches (plus de {_km0(rayon)}). "
+             "Les lieux des territoires voisins, estompés, comptent dans les distances."],
+            carte=carte, carte_diapo=carte_diapo, source=signe,
         ))
     sections += [s for s in (_offre(diag, signe), _horaires(diag, signe)) if s]
-    sections += [_zones_blanches(diag, table_communes, rayon), _fragilite(diag, table_communes, signe)]
+    sections += [_zones_blanches(diag, table_communes, rayon, signe), _fragilite(diag, table_communes, signe)]
     if diag.get("qualite"):
         sections.append(_qualite(diag["qualite"], signe))
+    supplementaires = (
+        optionnelles.pairs(diag, _indicateurs_pairs(rayon), signe),
+        optionnelles.territoires_prioritaires(diag, source),
+        optionnelles.evolution(evolution),
+    )
+    sections += [s for s in supplementaires if s is not None]
+    for s in sections:
+        s.source = s.source or signe
     return Contenu(
         titre="Diagnostic de l'inclusion numérique",
         territoire=t.get("libelle") or t["nom"],
@@ -181,14 +184,53 @@ def construire(
         sections=sections,
         sources=_sources(diag),
         nom_fichier=t["nom"],
+        chiffres=_chiffres_couverture(diag, rayon),
+        a_retenir=constats(diag, source, evolution=evolution),
+        auteur=(auteur or "").strip(),
+        miniature=miniature,
     )
+
+
+def _indicateurs_pairs(rayon: float) -> dict[str, tuple[str, str]]:
+    cle_rayon = f"part_population_a_moins_de_{int(rayon) if rayon.is_integer() else rayon}_km"
+    return {
+        "lieux_pour_10000_habitants": (definitions.libelle("lieux_pour_10000_habitants"), "decimal"),
+        cle_rayon: (f"Habitants à moins de {_km0(rayon)} d'un lieu", "part"),
+        "distance_mediane_km": (definitions.libelle("distance_mediane_km"), "km"),
+        "zones_blanches_part_population": (f"Part de la population en zone blanche (plus de {_km0(rayon)})", "part"),
+        "accessibilite_moyenne": ("Accessibilité moyenne (lieux pour 10 000 hab. à portée)", "decimal"),
+    }
+
+
+def _chiffres_couverture(diag: dict, rayon: float) -> list[Chiffre]:
+    """The cover's four figures: places, per 10,000 inhabitants, share within the radius, white-zone
+    population; each beside the département (else region, France)."""
+    comparaison = diag.get("comparaison") or {}
+    parent = next((comparaison[n] for n in ("departement", "region", "france")
+                   if comparaison.get(n) and comparaison[n].get("id") != diag["territoire"].get("id")), None)
+    cle = str(int(rayon)) if rayon.is_integer() else str(rayon)
+
+    def repere(valeur) -> str:
+        return f"{parent['nom']} : {valeur}" if parent else ""
+
+    part = (diag.get("part_population_a_moins_de") or {}).get(cle)
+    return [
+        Chiffre("lieux d'inclusion numérique", nombre(diag.get("nb_lieux")),
+                repere(nombre(parent.get("nb_lieux"))) if parent else ""),
+        Chiffre("lieux pour 10 000 habitants", nombre(diag.get("lieux_pour_10000_habitants"), 1),
+                repere(nombre(parent.get("lieux_pour_10000_habitants"), 1)) if parent else ""),
+        Chiffre(f"des habitants à moins de {_km0(rayon)} d'un lieu", pourcentage(part),
+                repere(pourcentage((parent.get("part_population_a_moins_de") or {}).get(cle))) if parent else ""),
+        Chiffre(f"habitants en zone blanche (plus de {_km0(rayon)})", nombre(diag.get("zones_blanches_population")),
+                repere(pourcentage(parent.get("zones_blanches_part_population"), 1) + " de la population") if parent else ""),
+    ]
 
 
 def _km0(x: float) -> str:
     return km(x, 0 if float(x).is_integer() else 1)
 
 
-def _chiffres_cles(diag: dict, rayon: float) -> Section:
+def _chiffres_cles(diag: dict, rayon: float, signe: str) -> Section:
     cle_rayon = f"part_population_a_moins_de_{int(rayon) if rayon.is_integer() else rayon}_km"
     indicateurs = {
         "nb_lieux": (definitions.libelle("nb_lieux"), "entier"),
@@ -201,14 +243,18 @@ def _chiffres_cles(diag: dict, rayon: float) -> Section:
     }
     reperes = table_reperes(diag, list(indicateurs))
     lignes = [
-        [libelle, *(formater(v, genre) for v in reperes[colonne])] for colonne, (libelle, genre) in indicateurs.items()
+        [libelle, *(_cellule(v, genre) for v in reperes[colonne])] for colonne, (libelle, genre) in indicateurs.items()
     ]
     comparaison = diag.get("comparaison") or {}
     note = ""
     if comparaison.get("source") and comparaison["source"].get("nom") != diag["source"].get("nom"):
         note = f"Repères calculés sur : {ligne_source(comparaison['source'])}"
-    tableau = Tableau("Indicateurs clés et repères", ["Indicateur", *reperes["repere"]], lignes, note)
-    return Section("Chiffres clés", [synthese(diag)], tableaux=[tableau])
+    tableau = Tableau("Indicateurs clés et repères", ["Indicateur", *reperes["repere"]], lignes, note, source=signe)
+    return Section("Chiffres clés", [synthese(diag)], tableaux=[tableau], source=signe)
+
+
+def _cellule(valeur, genre: str) -> str:
+    return distance_cellule(valeur) if genre == "km" and valeur is not None else formater(valeur, genre)
 
 
 def _couverture(diag: dict, table: pd.DataFrame, rayon: float, signe: str) -> Section:
@@ -242,23 +288,24 @@ def _horaires(diag: dict, signe: str) -> Section | None:
     if not h.get("exploitables"):
         return None
     texte = (
-        f"{nombre(h['exploitables'])} lieux sur {nombre(h['nb_lieux'])} ont des horaires exploitables ; "
+        f"{nombre(h['exploitables'])} {'lieux' if h['exploitables'] > 1 else 'lieu'} sur {nombre(h['nb_lieux'])} "
+        f"{'ont' if h['exploitables'] > 1 else 'a'} des horaires exploitables ; "
         f"ils ouvrent en médiane {nombre(h.get('heures_hebdo_mediane'), 1)} heures par semaine."
     )
     return Section("Horaires d'ouverture", [texte], graphiques=[_graphique("ouvertures", figure_ouvertures(h), signe)])
 
 
-def _zones_blanches(diag: dict, table: pd.DataFrame, rayon: float) -> Section:
+def _zones_blanches(diag: dict, table: pd.DataFrame, rayon: float, signe: str) -> Section:
     zones = diag.get("zones_blanches") or []
     lignes = [
         [str(z["nom"]), str(z["code"]), nombre(z["population"]),
-         km(z["distance_km"]) if z["distance_km"] is not None else "aucun lieu"]
+         distance_cellule(z["distance_km"]) if z["distance_km"] is not None else "aucun lieu"]
         for z in zones[:MAX_LIGNES_TABLEAU]
     ]
     note = f"Les {MAX_LIGNES_TABLEAU} plus peuplées sur {nombre(len(zones))}." if len(zones) > MAX_LIGNES_TABLEAU else ""
     blanches = Tableau(
         f"Communes en zone blanche (aucun lieu à moins de {_km0(rayon)})",
-        ["Commune", "Code INSEE", "Habitants", "Lieu le plus proche"], lignes or [["Aucune", "", "", ""]], note,
+        ["Commune", "Code INSEE", "Habitants", "Lieu le plus proche"], lignes, note, source=signe,
     )
     classees = table[table["rang_priorite"].notna()].sort_values("rang_priorite").head(MAX_LIGNES_TABLEAU)
     priorites = Tableau(
@@ -266,17 +313,22 @@ def _zones_blanches(diag: dict, table: pd.DataFrame, rayon: float) -> Section:
         ["Rang", "Commune", "Habitants", "Fragilité (IFN)", "Lieu le plus proche", "Score"],
         [
             [nombre(r.rang_priorite), f"{r.nom} ({r.code})", nombre(r.population), formater(r.ifn, "decimal"),
-             km(float(r.distance_km)), formater(r.score_priorite, "score")]
+             distance_cellule(float(r.distance_km)), formater(r.score_priorite, "score")]
             for r in classees.itertuples()
-        ] or [["—", "Aucune commune classée", "", "", "", ""]],
+        ],
         (diag.get("fragilite") or {}).get("methode_priorites", ""),
+        source=signe + " IFN : La Mednum et ANSA, 2021.",
     )
     texte = (
         f"{nombre(diag.get('zones_blanches_population'))} habitants "
         f"({pourcentage(diag.get('zones_blanches_part_population'), 1)}) vivent dans "
         f"{nombre(diag.get('zones_blanches_nb_communes'))} communes sans lieu à moins de {_km0(rayon)}."
     )
-    return Section("Zones blanches et priorités", [texte], tableaux=[blanches, priorites])
+    if not zones:
+        texte = f"Tous les habitants ont un lieu d'inclusion numérique à moins de {_km0(rayon)} : aucune zone blanche."
+    proposition = optionnelles.ou_ouvrir(diag, _km0(rayon), signe)
+    tableaux = [t for t in (blanches, priorites, proposition) if t is not None and t.lignes]
+    return Section("Zones blanches et priorités", [texte], tableaux=tableaux, source=signe)
 
 
 def _fragilite(diag: dict, table: pd.DataFrame, signe: str) -> Section:
@@ -316,11 +368,17 @@ def _qualite(qualite: dict, signe: str) -> Section:
     graphiques = []
     if qualite.get("nb_lieux"):
         graphiques.append(_graphique("fraicheur", figure_fraicheur(qualite.get("fraicheur") or []), signe))
+    textes = [f"Fraîcheur évaluée au {date_francaise(qualite.get('reference'))}. {definitions.definition('part_a_jour')}"]
+    if a_faire.get("lieux_concernes") is not None:
+        textes.insert(0, (
+            f"À faire : {nombre(a_faire['lieux_concernes'])} fiches de lieux sur {nombre(qualite.get('nb_lieux'))} ont au "
+            "moins un point à corriger ; la liste à faire de la page « Qualité des données » dit où corriger chacune."
+        ))
     return Section(
         "Qualité des données",
-        [f"Fraîcheur évaluée au {date_francaise(qualite.get('reference'))}. {definitions.definition('part_a_jour')}"],
+        textes,
         graphiques=graphiques,
-        tableaux=[Tableau("Points à vérifier", ["Contrôle", "Valeur"], lignes)],
+        tableaux=[Tableau("Points à vérifier", ["Contrôle", "Valeur"], lignes, source=signe)],
     )
 
 
@@ -351,4 +409,5 @@ def _sources(diag: dict) -> list[str]:
 
 
 def _graphique(cle: str, fig: go.Figure, signe: str) -> Graphique:
-    return Graphique(cle, images.legender(fig, signe))
+    # Source and geography on two lines under the chart's title: one would be cut at the image's edge.
+    return Graphique(cle, images.legender(fig, signe.replace(" Géographie", "\nGéographie", 1)), source=signe)

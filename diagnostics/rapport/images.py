@@ -124,13 +124,15 @@ def legender(fig: go.Figure, source: str) -> go.Figure:
     legends whose height plotly only knows once drawn, and a note there could cover them.
     """
     out = go.Figure(fig)
-    texte = source.replace("<", "&lt;").replace(">", "&gt;")
+    # A line break in `source` starts a new line under the title (a long source would be cut).
+    texte = source.replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
+    lignes = 1 + source.count("\n")
     deja = out.layout.title.subtitle.text
     marge = out.layout.margin.t if out.layout.margin.t is not None else 60
     out.update_layout(
-        title={"subtitle": {"text": f"{deja}<br>{texte}" if deja else texte, "font": {"size": 11, "color": "#666666"}}},
-        margin={"t": marge + 22},
-        height=(out.layout.height or 500) + 22,
+        title={"subtitle": {"text": f"{deja}<br>{texte}" if deja else texte, "font": {"size": 11, "color": "#595959"}}},
+        margin={"t": marge + 22 * lignes},
+        height=(out.layout.height or 500) + 22 * lignes,
     )
     return out
 

@@ -1,0 +1,18 @@
+"""Dates as a French reader writes them ("22 février 2024")."""
+from __future__ import annotations
+
+from datetime import date
+
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+        "décembre")
+
+
+def date_francaise(texte: str | date | None) -> str:
+    """"2024-02-22" → "22 février 2024"; text that is not an ISO date is returned as is, "date inconnue" if empty."""
+    if not texte:
+        return "date inconnue"
+    try:
+        d = texte if isinstance(texte, date) else date.fromisoformat(str(texte)[:10])
+    except ValueError:
+        return str(texte)
+    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
