@@ -176,7 +176,7 @@ def test_resolve_gives_a_territory_or_a_french_refusal(texte):
     except territories.TerritoireInconnu as exc:
         assert "«" in str(exc) and str(exc)[0].isupper()  # a French sentence quoting what was typed
         return
-    assert t.id == "france" or t.id.split(":")[0] in {"reg", "dep", "epci", "commune"}
+    assert t.id == "france" or t.id.split(":")[0] in {"reg", "dep", "arr", "epci", "commune", "perimetre"}
     assert territories.get(t.id) == t
 
 
