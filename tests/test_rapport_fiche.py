@@ -33,17 +33,24 @@ ARTEFACTS = Path(os.environ.get("DIAGNOSTIC_ARTEFACTS") or Path(__file__).parent
 DATE = re.compile(r"\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4}")
 AUTEUR = "Préfecture du Finistère — mission inclusion numérique"
 
+# The shapes of indicators/priorites.py and indicators/moyens_humains.py (diagnostic parts).
 PRIORITAIRES = {
     "qpv": {"nb_quartiers": 2, "population": 3100, "nb_lieux": 1, "lieux_pour_10000_habitants": 3.2,
             "part_population_a_moins_de": {"5": 1.0, "10": 1.0},
-            "hors_zone": {"nb_quartiers": 0, "population": 30978, "nb_lieux": 1, "lieux_pour_10000_habitants": 0.3,
+            "hors_zone": {"population": 30978, "nb_lieux": 1, "lieux_pour_10000_habitants": 0.3,
                           "part_population_a_moins_de": {"5": 0.63, "10": 0.83}},
-            "source": "ANCT — quartiers prioritaires 2024", "date": "2024-01-01"},
-    "frr": None,  # its file is missing: the block is null
+            "ecart": "Dans les QPV, 100 % des habitants vivent à 10 km au plus d'un lieu, contre 83 % dans le reste.",
+            "source": {"fichier": "data/qpv.parquet", "libelle": "ANCT — quartiers prioritaires 2024", "date": "2024"}},
+    "frr": {"fichier_manquant": "data/frr_communes.parquet",
+            "message": "Le fichier du classement FRR (data/frr_communes.parquet) manque : pas de chiffres FRR."},
 }
 MOYENS = {
-    "conseillers_numeriques": {"nombre": 3, "pour_10000_habitants": 0.88, "source": "Conseillers numériques", "date": "2022-06-01"},
-    "aidants_connect": {"nombre": 7, "pour_10000_habitants": 2.05, "source": "Aidants Connect", "date": "2024-02-22"},
+    "conseillers_numeriques": {"recrutes": 3, "recrutes_pour_10000_habitants": 0.88, "recrutes_par_lieu": 1.5,
+                               "source": {"libelle": "Conseillers numériques", "date": "2023"}, "date": "2023"},
+    "aidants_connect": {"aidants_habilites": 7, "aidants_pour_10000_habitants": 2.05, "aidants_par_lieu": 3.5,
+                        "usagers_uniques": 12, "demarches": 55,
+                        "demarches_par_theme": [{"theme": "Famille", "demarches": 27, "part": 0.49}],
+                        "source": {"libelle": "Aidants Connect", "date": "2024-02-22"}, "date": "2024-02-22"},
 }
 EVOLUTION = {
     "avant": {"source": "Instantané de 2023", "date": "2023-03-01", "nb_lieux": 3, "lieux_pour_10000_habitants": 0.88},
@@ -190,7 +197,12 @@ def test_optional_sections_are_rendered(rapport):
     prioritaires = next(s for s in contenu.sections if s.titre == "Territoires prioritaires et moyens humains")
     zones = [l[0] for l in prioritaires.tableaux[0].lignes]
     assert zones == ["Quartiers prioritaires (QPV)", "Reste du territoire (hors QPV)"]  # the null FRR is left out
-    assert prioritaires.tableaux[1].lignes == [["Conseillers numériques", "3", "0,9"], ["Aidants Connect", "7", "2,0"]]
+    assert prioritaires.tableaux[1].lignes == [
+        ["Conseillers numériques recrutés", "3", "0,9", "1,5"], ["Aidants habilités Aidants Connect", "7", "2,0", "3,5"]
+    ]
+    texte = " ".join(prioritaires.textes)
+    assert "contre 83 %" in texte and "data/frr_communes.parquet" in texte  # the gap, and the missing file said
+    assert "Famille (49\u202f%)" in texte
     evolution = next(s for s in contenu.sections if s.titre == "Évolution")
     mouvements = {l[0]: l[1] for l in evolution.tableaux[1].lignes}
     assert mouvements == {"Lieux ouverts": "1", "Lieux fermés": "2", "Lieux déplacés": "0", "Lieux modifiés": "1"}

@@ -321,6 +321,9 @@ def _pct(part) -> str:
 
 
 def _km(valeur) -> str:
+    # Under 100 m a rounded "0,0 km" says nothing: the figure is measured from a commune's inner point.
+    if valeur < 0.1:
+        return "moins de 100 m"
     return f"{valeur:.1f} km".replace(".", ",")
 
 

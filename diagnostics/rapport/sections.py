@@ -62,19 +62,26 @@ def pairs(diag: dict, indicateurs: dict[str, tuple[str, str]], source: str) -> S
 
 def territoires_prioritaires(diag: dict, source_lieux: str) -> Section | None:
     """QPV and FRR figures beside the rest of the territory, and the human resources (conseillers
-    numériques, Aidants Connect)."""
+    numériques, Aidants Connect), from the diagnostic's `territoires_prioritaires` and `moyens_humains`
+    blocks. A block whose file is missing, or a zone the territory does not have, is said in a sentence."""
     prioritaires = diag.get("territoires_prioritaires") or {}
     moyens = diag.get("moyens_humains") or {}
-    tableaux, sources = [], []
+    tableaux, sources, textes = [], [], []
     lignes = []
     for cle, nom, unite in (("qpv", "Quartiers prioritaires (QPV)", "nb_quartiers"),
-                            ("frr", "France Ruralités Revitalisation (FRR)", "nb_communes")):
+                            ("frr", "Communes France Ruralités Revitalisation (FRR)", "nb_communes")):
         bloc = prioritaires.get(cle)
         if not bloc:
+            continue
+        if bloc.get("fichier_manquant") or not bloc.get(unite):
+            if bloc.get("message"):
+                textes.append(bloc["message"])
             continue
         lignes.append(_ligne_zone(nom, bloc, unite))
         if bloc.get("hors_zone"):
             lignes.append(_ligne_zone(f"Reste du territoire (hors {cle.upper()})", bloc["hors_zone"], unite))
+        if bloc.get("ecart"):
+            textes.append(bloc["ecart"])
         sources.append(_source_bloc(nom, bloc))
     if lignes:
         tableaux.append(Tableau(
@@ -84,23 +91,35 @@ def territoires_prioritaires(diag: dict, source_lieux: str) -> Section | None:
             lignes, source=" ".join([source_lieux, *sources]),
         ))
     lignes_moyens, sources_moyens = [], []
-    for cle, nom in (("conseillers_numeriques", "Conseillers numériques"), ("aidants_connect", "Aidants Connect")):
+    for cle, nom, nombre_cle, pour_10000_cle, par_lieu_cle in (
+        ("conseillers_numeriques", "Conseillers numériques recrutés", "recrutes", "recrutes_pour_10000_habitants",
+         "recrutes_par_lieu"),
+        ("aidants_connect", "Aidants habilités Aidants Connect", "aidants_habilites", "aidants_pour_10000_habitants",
+         "aidants_par_lieu"),
+    ):
         bloc = moyens.get(cle)
-        if not bloc:
+        if not bloc or bloc.get(nombre_cle) is None:
             continue
-        nombre_ = _premier(bloc, "nombre", "nb", "effectif", "nb_conseillers", "nb_aidants", "total")
-        pour_10000 = _premier(bloc, "pour_10000_habitants", "par_10000_habitants", "pour_10000")
-        lignes_moyens.append([nom, nombre(nombre_), nombre(pour_10000, 1)])
+        lignes_moyens.append([nom, nombre(bloc.get(nombre_cle)), nombre(bloc.get(pour_10000_cle), 1),
+                              nombre(bloc.get(par_lieu_cle), 1)])
         sources_moyens.append(_source_bloc(nom, bloc))
+    aidants = moyens.get("aidants_connect") or {}
+    themes = [t for t in aidants.get("demarches_par_theme") or [] if isinstance(t, dict) and t.get("demarches")][:4]
+    if themes:
+        textes.append(
+            f"Aidants Connect : {nombre(aidants.get('demarches'))} démarches pour {nombre(aidants.get('usagers_uniques'))} "
+            "usagers uniques ; principaux thèmes : "
+            + ", ".join(f"{t['theme']} ({pourcentage(t.get('part'))})" for t in themes) + "."
+        )
     if lignes_moyens:
-        tableaux.append(Tableau("Moyens humains", ["Dispositif", "Nombre", "Pour 10 000 habitants"], lignes_moyens,
-                                source="Sources : " + " ".join(sources_moyens)))
+        tableaux.append(Tableau("Moyens humains", ["Dispositif", "Nombre", "Pour 10 000 habitants", "Par lieu"],
+                                lignes_moyens, source="Sources : " + " ".join(sources_moyens)))
     if not tableaux:
         return None
     return Section(
         "Territoires prioritaires et moyens humains",
         ["Les quartiers prioritaires de la politique de la ville (QPV) et les communes France Ruralités "
-         "Revitalisation (FRR) comparés au reste du territoire, puis les personnes qui accompagnent."],
+         "Revitalisation (FRR) comparés au reste du territoire, puis les personnes qui accompagnent.", *textes],
         tableaux=tableaux, source=" ".join(t.source for t in tableaux),
     )
 
@@ -164,14 +183,10 @@ def _ligne_zone(nom: str, bloc: dict, unite: str) -> list[str]:
 
 
 def _source_bloc(nom: str, bloc: dict) -> str:
-    return f"{nom} : {bloc.get('source') or 'source non précisée'}, {date_francaise(bloc.get('date'))}."
-
-
-def _premier(bloc: dict, *cles):
-    for cle in cles:
-        if bloc.get(cle) is not None:
-            return bloc[cle]
-    return None
+    source = bloc.get("source")
+    if isinstance(source, dict):  # the zoning and human-means blocks: {fichier, libelle, date}
+        return f"{nom} : {source.get('libelle') or 'source non précisée'}, {date_francaise(source.get('date'))}."
+    return f"{nom} : {source or 'source non précisée'}, {date_francaise(bloc.get('date'))}."
 
 
 _LIBELLES_EVOLUTION = {
