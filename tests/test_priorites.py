@@ -126,7 +126,7 @@ def test_zone_versus_rest_by_hand_on_two_communes():
     assert reste["part_population_a_moins_de"]["10"] == 1 and reste["distance_mediane_km"] == 7
     assert bloc["ecart"] == (
         "Dans les QPV, 100 % des habitants vivent à 10 km au plus d'un lieu, autant que dans le reste du "
-        "territoire (100 %) ; distance médiane 0,0 km contre 7,0 km."
+        "territoire (100 %) ; distance médiane moins de 100 m contre 7,0 km."
     )
     assert [x["code_qp"] for x in bloc["quartiers"]] == ["QN02902M", "QN02901M"]  # most populated first
     zl = priorites.zonage_lieux(lieux)
