@@ -1,7 +1,9 @@
 """Territories of the diagnostic (France, régions, départements, EPCI, communes): resolution from what a
 user types, search, hierarchy, peers, outlines, projected CRS and neighbour buffers.
 
-Everything is derived from the 2026 reference geography in `reference`; tables are built once per process.
+Everything is derived from the 2026 reference geography in `reference`; the territory tables and the
+search index are built once and cached on disk (`cache_reference`), so resolving or searching a
+territory imports neither geopandas nor shapely: those are imported by the geometry functions only.
 """
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import shapely
-from pyproj import Transformer
-from shapely.geometry import box
 
-from . import perimetre_code, reference
+from . import cache_reference, perimetre_code, reference
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NIVEAUX = ("france", "region", "departement", "epci", "commune")
 _NIVEAU_LIBELLES = {
@@ -120,8 +123,21 @@ class _Tables:
     epci_deps: dict  # epci code -> dep codes, most populated first
 
 
+def _entrees(*fichiers: str) -> list[Path]:
+    """Files a cached table depends on: these reference files and this module's own code."""
+    return [reference.chemin(f) for f in fichiers] + [Path(__file__)]
+
+
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
+    return cache_reference.charger(
+        "territoires",
+        _entrees("communes.parquet", "regions.parquet", "departements.parquet", "epci.parquet", "arrondissements.parquet"),
+        _construire_tables,
+    )
+
+
+def _construire_tables() -> _Tables:
     com = reference.communes()
     # Plain lists: iterating Arrow-backed string columns row by row is slow.
     rows = sorted(zip(
@@ -182,6 +198,10 @@ def passage_2026() -> dict[str, str]:
     Takes the preferred row when a code appears twice; collectivités d'outre-mer map to themselves
     although they have no reference geometry.
     """
+    return cache_reference.charger("passage", _entrees("communes_passage.parquet"), _construire_passage)
+
+
+def _construire_passage() -> dict[str, str]:
     passage = reference.passage()
     preferred = passage[passage["prefere"]].drop_duplicates("code_source")
     return dict(zip(preferred["code_source"], preferred["code_2026"]))
@@ -322,6 +342,14 @@ class _Index:
 
 @lru_cache(maxsize=1)
 def _index() -> _Index:
+    return cache_reference.charger(
+        "index_territoires",
+        _entrees("communes.parquet", "regions.parquet", "departements.parquet", "epci.parquet"),
+        _construire_index,
+    )
+
+
+def _construire_index() -> _Index:
     territoires = sorted(
         _tables().territoires.values(), key=lambda t: (_NIVEAU_RANG[t.niveau], -t.population, t.nom)
     )
@@ -485,6 +513,8 @@ def geometry(t: Territoire):
 
 @lru_cache(maxsize=256)
 def _geometry(ident: str):
+    import shapely
+
     t = get(ident)
     if t.niveau == "france":
         return shapely.union_all(reference.regions().geometry.to_numpy())
@@ -525,7 +555,9 @@ def _commune_dep(code: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
+def _transformers(epsg: int):
+    from pyproj import Transformer
+
     return (
         Transformer.from_crs(4326, epsg, always_xy=True),
         Transformer.from_crs(epsg, 4326, always_xy=True),
@@ -533,6 +565,8 @@ def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
 
 
 def _project(geom, epsg: int, inverse: bool = False):
+    import shapely
+
     transformer = _transformers(epsg)[1 if inverse else 0]
     return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
@@ -545,6 +579,8 @@ def _projected_geometry(ident: str):
 
 def buffer_geometry(t: Territoire, km: float = 30):
     """`t`'s outline grown by `km` kilometres (computed in its projected CRS), in EPSG:4326."""
+    import shapely
+
     if t.niveau == "france":
         # Regions lie in different zones; grow each one in its own CRS.
         return shapely.union_all([buffer_geometry(r, km) for r in children(t, "region")])
@@ -560,6 +596,9 @@ def buffer_geometry(t: Territoire, km: float = 30):
 
 def buffer_communes(t: Territoire, km: float = 30) -> list[str]:
     """Codes (sorted) of the communes outside `t` whose polygon lies within `km` kilometres of its outline."""
+    import shapely
+    from shapely.geometry import box
+
     if t.niveau == "france":
         return []
     if t.niveau == "perimetre" and len(zones_perimetre(t)) > 1:
@@ -691,5 +730,7 @@ def zones_perimetre(t: Territoire) -> dict[str, Territoire]:
 
 @lru_cache(maxsize=64)
 def _union_communes(codes: tuple[str, ...]):
+    import shapely
+
     communes = reference.communes()
     return shapely.union_all(communes.geometry[communes["code"].isin(codes)].to_numpy())
