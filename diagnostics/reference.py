@@ -68,6 +68,8 @@ def regions() -> gpd.GeoDataFrame:
 @lru_cache(maxsize=1)
 def arrondissements() -> gpd.GeoDataFrame:
     """The 333 arrondissements départementaux of 2026: code ("291"), nom, dep, reg, chef_lieu, population…"""
+    import geopandas as gpd
+
     return gpd.read_parquet(_path("arrondissements.parquet"))
 
 
