@@ -49,7 +49,9 @@ def test_build_a_perimeter_in_the_sidebar_then_see_its_map_and_synthese(serveur)
         sidebar.get_by_text("17 communes").wait_for(timeout=60_000)
         assert nombre(attendu) in sidebar.inner_text()
         sidebar.get_by_text("« xyzzy »", exact=False).first.wait_for(timeout=10_000)
-        assert sidebar.locator('img[src^="data:image/svg+xml"]').count() == 1  # outline preview, drawn offline
+        apercu = sidebar.locator('img[src^="data:image/svg+xml"]')  # outline preview, drawn offline
+        apercu.first.wait_for(timeout=30_000)  # the image element arrives after the text of the same rerun
+        assert apercu.count() == 1
         page.screenshot(path=str(ARTIFACTS / "perimetre_apercu.png"), full_page=True)
 
         page.get_by_role("button", name="Appliquer").click()

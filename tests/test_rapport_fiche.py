@@ -322,7 +322,7 @@ def test_nord_report_never_reads_zero_km():
 
 
 def test_pptx_chart_and_map_text_is_12_points_once_placed(rapport):
-    from diagnostics.rapport.contenu import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX
+    from diagnostics.rapport.mise_en_page import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX
     from diagnostics.rapport.mise_en_page import CARTE_DIAPO_POUCES
 
     contenu, fichiers = rapport

@@ -25,17 +25,12 @@ from .carte_statique import carte_png, miniature_png
 from .modele import MAX_LIGNES_TABLEAU, Graphique, Section, Tableau
 from .retenir import Constat, constats
 from . import mise_en_page
+from .mise_en_page import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX, POLICE_GRAPHIQUE_PX
 from . import sections as optionnelles
 
 GEOGRAPHIE = "Géographie : COG 2026 ; populations légales 2023 (INSEE)."
 
 
-# Charts are drawn LARGEUR_GRAPHIQUE_PX wide with no text under POLICE_GRAPHIQUE_PX (SVG, printed page:
-# 190 mm wide, a pixel is 0.6 pt, text ≥ 10.7 pt) or POLICE_DIAPO_PX (PNG, slides: the deck places a
-# chart at ≥ 0.5 pt a pixel, so text ≥ 12 pt projected; see pptx.py).
-LARGEUR_GRAPHIQUE_PX = 900
-POLICE_GRAPHIQUE_PX = 18
-POLICE_DIAPO_PX = 24
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ one page per map, chart or table of each section (the section's text on its firs
 sources. Every page has a title, a number and a footer line with its source and date.
 
 Sizes the writers share live here, so that the text in images is known in points once placed:
-a chart is LARGEUR_GRAPHIQUE_PX wide (contenu), the map is drawn at its placed size in inches.
+a chart is LARGEUR_GRAPHIQUE_PX wide, the map is drawn at its placed size in inches.
 """
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ from .modele import Graphique, Section, Tableau
 # title and footer; a 16:9 slide (13.33 × 7.5 in) less its title and footer. Both ≥ 60 % of the page.
 CARTE_PAGE_POUCES = (10.9, 5.6)
 CARTE_DIAPO_POUCES = (12.3, 5.6)
+
+# Charts are drawn LARGEUR_GRAPHIQUE_PX wide with no text under POLICE_GRAPHIQUE_PX (SVG, printed page:
+# 190 mm wide, a pixel is 0.6 pt, text ≥ 10.7 pt) or POLICE_DIAPO_PX (PNG, slides: the deck places a
+# chart at ≥ 0.5 pt a pixel, so text ≥ 12 pt projected; see pptx.py).
+LARGEUR_GRAPHIQUE_PX = 900
+POLICE_GRAPHIQUE_PX = 18
+POLICE_DIAPO_PX = 24
 
 
 # Printed A4 page: the height (mm) its blocks may take below the title and above the footer, and
@@ -112,7 +119,6 @@ def _hauteur_texte(texte: str) -> float:
 
 def _hauteur(bloc) -> float:
     if isinstance(bloc, Graphique):
-        from .contenu import LARGEUR_GRAPHIQUE_PX, POLICE_GRAPHIQUE_PX
         from .donnees_graphiques import agrandir
 
         hauteur_px = agrandir(bloc.figure, POLICE_GRAPHIQUE_PX).layout.height or 500

@@ -10,7 +10,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .contenu import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX, Contenu, type_logo
+from .contenu import Contenu, type_logo
+from .mise_en_page import LARGEUR_GRAPHIQUE_PX, POLICE_DIAPO_PX
 from .mise_en_page import CARTE_DIAPO_POUCES, Page, pages
 
 LARGEUR, HAUTEUR = Emu(12_192_000), Emu(6_858_000)  # 13.333 × 7.5 in, exactly 16:9
