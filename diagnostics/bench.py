@@ -1,6 +1,8 @@
-"""Benchmark of the spatial diagnostic (`make bench`, `python -m diagnostics.bench`): national and
-département timings, warm, and the same computations with geopandas `sjoin_nearest` and the `access`
-package on the same inputs, with the largest relative difference between the results.
+"""Benchmark of the diagnostic (`make bench`, `python -m diagnostics.bench`): the command line as a
+whole process beside the naive geopandas script a GIS analyst would write (`scripts/
+naif_sjoin_nearest.py`, same files), national and département timings in-process, warm, and the
+same computations with geopandas `sjoin_nearest` and the `access` package on the same inputs, with
+the largest relative difference between the results.
 
 Places: the embedded snapshot (data/lieux.parquet) when present, else ANCT's 2023 France Services list
 from the shared data folder (a developer's checkout).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +27,7 @@ from .diagnostic import diagnostic
 from .indicators import accessibilite as acc
 from .indicators import comparaison as cmp
 from .indicators import distances as dist
-from .paths import DATA_DIR, SHARED_DIR
+from .paths import DATA_DIR, ROOT_DIR, SHARED_DIR
 from .sources.base import SourceIndisponible, SourceInfo
 from .standard.fields import CODE_COMMUNE, to_places_frame
 
@@ -70,6 +73,44 @@ def chrono(fonction: Callable[[], object], repetitions: int) -> float:
         fonction()
         mesures.append(time.perf_counter() - debut)
     return statistics.median(mesures)
+
+
+NAIF = ROOT_DIR / "scripts" / "naif_sjoin_nearest.py"
+
+
+def duree_processus(commande: list[str]) -> float:
+    """Wall time (s) of one whole process, from its start to its exit (output thrown away)."""
+    debut = time.perf_counter()
+    subprocess.run(commande, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT_DIR)
+    return time.perf_counter() - debut
+
+
+def paire_processus(a: list[str], b: list[str], repetitions: int) -> tuple[float, float, float]:
+    """Medians of A and B and the median of the ratios A/B, the two run in turn (A B A B …) after one
+    warm-up each, so that a drift of the machine's speed hits both sides of each pair alike."""
+    duree_processus(a), duree_processus(b)
+    ta, tb = [], []
+    for _ in range(repetitions):
+        ta.append(duree_processus(a))
+        tb.append(duree_processus(b))
+    return statistics.median(ta), statistics.median(tb), statistics.median(x / y for x, y in zip(ta, tb))
+
+
+def processus_entiers(departement: str, repetitions: int) -> None:
+    """Print `diagnostic indicateurs` (France, then a département) as whole processes against the naive
+    script on the same inputs."""
+    if not NAIF.exists():
+        print(f"Script naïf introuvable ({NAIF}) : comparaison en processus entier ignorée.\n")
+        return
+    cli = [sys.executable, "-m", "diagnostics", "indicateurs", "--format", "json", "--territoire"]
+    naif = [sys.executable, str(NAIF)]
+    print(f"Processus entiers (démarrage de Python compris), médiane de {repetitions} paires alternées :")
+    for libelle, territoire, option in (("France", "france", []), (f"département {departement}", f"dep:{departement}",
+                                                                     ["--departement", departement])):
+        t_cli, t_naif, ratio = paire_processus(cli + [territoire], naif + option, repetitions)
+        print(f"  diagnostic indicateurs --territoire {territoire} --format json : {t_cli:.2f} s ; "
+              f"script geopandas sjoin_nearest naïf ({libelle}) : {t_naif:.2f} s ; rapport ×{ratio:.2f}")
+    print()
 
 
 def ecart_relatif(a, b) -> float:
@@ -158,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Lieux : {len(lieux)} ({source.libelle}, {source.date}) ; communes : {len(dist.communes_projetees())}")
     print(f"Mesures : médiane de {n} passages après échauffement.\n")
+    processus_entiers(args.departement, n)
     coeur = ("comparaison",)
     t_nat = chrono(lambda: diagnostic(france, lieux, source, parties=(), nb_sites=0), n)
     print(f"Diagnostic national, cœur spatial (distances, parts sous seuils, E2SFCA, zones blanches) : {t_nat:.3f} s")

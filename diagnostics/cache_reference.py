@@ -28,9 +28,10 @@ def dossier() -> Path:
     return DATA_DIR / "cache"
 
 
-def empreinte(entrees: Iterable[Path]) -> str:
-    """Content hash of `entrees` (files, in order); a missing file counts as such."""
+def empreinte(entrees: Iterable[Path], extra: str = "") -> str:
+    """Content hash of `entrees` (files, in order) and of `extra`; a missing file counts as such."""
     h = hashlib.blake2b(_FORMAT.encode(), digest_size=16)
+    h.update(extra.encode() + b"\0")
     for path in entrees:
         path = Path(path)
         h.update(path.name.encode() + b"\0" + _empreinte_fichier(path, *_etat(path)))
@@ -55,7 +56,7 @@ def _empreinte_fichier(path: Path, taille, mtime) -> bytes:
         return hashlib.file_digest(f, "blake2b").digest()
 
 
-def charger(nom: str, entrees: Iterable[Path], construire: Callable[[], object]):
+def charger(nom: str, entrees: Iterable[Path], construire: Callable[[], object], *, extra: str = ""):
     """The table `nom` built by `construire()` from the files `entrees`, read from the disk cache when
     one exists for the current content of those files, else built and written there.
 
@@ -67,8 +68,10 @@ def charger(nom: str, entrees: Iterable[Path], construire: Callable[[], object])
         Every file the table depends on, data and code alike.
     construire : callable
         Builds the table; its result must be picklable.
+    extra : str
+        What else the table depends on (a fingerprint of the places it was computed from, parameters).
     """
-    cle = empreinte(entrees)
+    cle = empreinte(entrees, extra)
     chemin = dossier() / f"{nom}-{cle}.pickle"
     try:
         with chemin.open("rb") as f:

@@ -394,17 +394,19 @@ def _comparaison(t, source_dict, lieux_nationaux, source_nationale, avertissemen
 
 
 def _temps_route(vecteurs, lieux, osrm_url, avertissements) -> dict | None:
+    from .indicators import temps_route  # the HTTP client, only when road times are asked
+
     communes = dist.communes_choisies(vecteurs.index)
     try:
-        temps = dist.temps_plus_proche(communes, lieux, osrm_url)
-    except dist.OSRMIndisponible as exc:
+        temps = temps_route.temps_plus_proche(communes, lieux, osrm_url)
+    except temps_route.OSRMIndisponible as exc:
         avertissements.append(f"{exc} Les distances restent à vol d'oiseau.")
         return None
     pop = vecteurs["population"]
     connus = temps.notna()
     parts = dist.part_population_a_moins_de(temps.fillna(np.inf), pop, SEUILS_MINUTES)
     return {
-        "methode": dist.METHODE_ROUTE,
+        "methode": temps_route.METHODE_ROUTE,
         "serveur": osrm_url,
         "temps_moyen_min": dist.moyenne_ponderee(temps[connus], pop[connus]),
         "temps_median_min": dist.mediane_ponderee(temps.fillna(np.inf), pop),

@@ -14,9 +14,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import territories
+from . import cache_reference, territories
 from .paths import DATA_DIR
 from .sources.base import Lieux, SourceIndisponible, SourceInfo
+from .standard import fields
 from .standard.fields import CODE_COMMUNE, to_places_frame
 
 SNAPSHOT_FILE = "lieux.parquet"
@@ -37,7 +38,10 @@ def _snapshot() -> gpd.GeoDataFrame:
         raise SourceIndisponible(
             f"L'instantané embarqué est introuvable ({path}) : reprenez une copie complète du dépôt ou lancez `make data`."
         )
-    return to_places_frame(pd.read_parquet(path))
+    # Coercing 11,000 rows to the contract costs more than reading the result back: cached on disk,
+    # keyed by the snapshot's content and the contract's code.
+    entrees = [path, Path(fields.__file__), Path(__file__)]
+    return cache_reference.charger("instantane", entrees, lambda: to_places_frame(pd.read_parquet(path)))
 
 
 def snapshot_date() -> str:

@@ -7,6 +7,7 @@ territory imports neither geopandas nor shapely: those are imported by the geome
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -595,12 +596,25 @@ def buffer_geometry(t: Territoire, km: float = 30):
 
 
 def buffer_communes(t: Territoire, km: float = 30) -> list[str]:
-    """Codes (sorted) of the communes outside `t` whose polygon lies within `km` kilometres of its outline."""
+    """Codes (sorted) of the communes outside `t` whose polygon lies within `km` kilometres of its outline.
+
+    Cached on disk per territory and distance (`cache_reference`): the polygons are read and buffered
+    once, not at every command on the same territory.
+    """
+    if t.niveau == "france":
+        return []
+    cle = hashlib.blake2b(f"{t.id}\0{float(km)!r}".encode(), digest_size=8).hexdigest()
+    return cache_reference.charger(
+        f"voisinage-{cle}",
+        _entrees("communes.parquet", "regions.parquet", "departements.parquet", "epci.parquet", "arrondissements.parquet"),
+        lambda: _calculer_buffer_communes(t, km),
+    )
+
+
+def _calculer_buffer_communes(t: Territoire, km: float) -> list[str]:
     import shapely
     from shapely.geometry import box
 
-    if t.niveau == "france":
-        return []
     if t.niveau == "perimetre" and len(zones_perimetre(t)) > 1:
         # Mainland and overseas communes: each zone's neighbours are found in that zone's CRS.
         return sorted({c for part in zones_perimetre(t).values() for c in buffer_communes(part, km)} - set(t.codes_communes))

@@ -8,7 +8,7 @@ import streamlit as st
 
 import ui
 from diagnostics.sources.fichier import FichierIllisible, read_table
-from diagnostics.standard import mise_a_jour as maj
+from diagnostics import mise_a_jour as maj
 from diagnostics.standard.correspondance import Correspondance, choisir_entete, cibles, suggerer
 from diagnostics.views import fichiers
 from diagnostics.views.format import nombre

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diagnostics.sources.fichier import read_table  # noqa: E402
-from diagnostics.standard import mise_a_jour  # noqa: E402
+from diagnostics import mise_a_jour  # noqa: E402
 from diagnostics.standard.correspondance import suggerer  # noqa: E402
 from diagnostics.standard.normalize import normalize  # noqa: E402
 

@@ -85,3 +85,55 @@ def test_searching_a_territory_imports_neither_geopandas_nor_shapely():
     )
     sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert sortie.strip() == "[]"
+
+
+def test_an_extra_key_is_part_of_the_hash(tmp_path, monkeypatch):
+    entree, appels, construire = _compteur(tmp_path, monkeypatch)
+    cache_reference.charger("essai", [entree], construire, extra="a")
+    cache_reference.charger("essai", [entree], construire, extra="a")
+    cache_reference.charger("essai", [entree], construire, extra="b")
+    assert len(appels) == 2
+
+
+def test_cached_projected_communes_zone_bounds_and_snapshot_equal_a_fresh_build():
+    import pandas as pd
+
+    from diagnostics import places
+    from diagnostics.indicators import distances as dist
+    from diagnostics.standard.fields import to_places_frame
+
+    communes, bornes = dist._tables_communes()
+    frais_communes, frais_bornes = dist._construire_tables_communes()
+    pd.testing.assert_frame_equal(communes, frais_communes)
+    assert bornes == frais_bornes
+    instantane = places._snapshot()
+    frais = to_places_frame(pd.read_parquet(places.DATA_DIR / places.SNAPSHOT_FILE))
+    pd.testing.assert_frame_equal(pd.DataFrame(instantane.drop(columns="geometry")), pd.DataFrame(frais.drop(columns="geometry")))
+    assert instantane.geometry.equals(frais.geometry) and instantane.crs == frais.crs
+
+
+def test_cached_neighbours_equal_a_fresh_computation():
+    for ident in ("dep:29", "epci:242900694", "commune:29019", "arr:291"):
+        t = territories.get(ident)
+        assert territories.buffer_communes(t, 30) == territories._calculer_buffer_communes(t, 30.0), ident
+    assert territories.buffer_communes(territories.get("dep:29"), 5) != territories.buffer_communes(territories.get("dep:29"), 30)
+
+
+def test_national_references_read_from_disk_equal_a_fresh_computation():
+    import pandas as pd
+
+    from diagnostics import places
+    from diagnostics.indicators import accessibilite as acc
+    from diagnostics.indicators import comparaison as cmp
+
+    lieux = places.lieux_embarques(territories.get("france")).lieux
+    cmp.vider_cache()
+    cmp.references(lieux)  # writes the disk cache if no earlier test or command did
+    cmp.vider_cache()
+    disque = cmp.references(lieux)  # read back from disk
+    # the same decay passed explicitly is never cached on disk: computed afresh
+    frais = cmp.references(lieux, decroissance=acc.decroissance_par_defaut(cmp.RAYON_ACCES_KM))
+    assert disque is not frais
+    pd.testing.assert_frame_equal(disque.vecteurs, frais.vecteurs)
+    for niveau, table in disque.par_niveau.items():
+        pd.testing.assert_frame_equal(table, frais.par_niveau[niveau])

@@ -13,6 +13,7 @@ import pytest
 from diagnostics import reference
 from diagnostics.bench import lieux_france_services
 from diagnostics.indicators import distances as dist
+from diagnostics.indicators import temps_route
 
 FIXTURE = Path(__file__).parent / "fixtures" / "indicateurs" / "france_services_bretagne_reunion.csv"
 
@@ -168,22 +169,22 @@ def test_road_times_parse_the_table_and_split_requests(osrm):
     _FauxOSRM.requetes.clear()
     origines = [(2.0, 48.0), (2.001, 48.0), (2.003, 48.0)]
     destinations = [(2.002, 48.0), (-170.0, 0.0)]
-    temps = dist.road_times(origines, destinations, osrm, taille_max=4)  # 2 origins + 2 destinations per request
+    temps = temps_route.road_times(origines, destinations, osrm, taille_max=4)  # 2 origins + 2 destinations per request
     assert len(_FauxOSRM.requetes) == 2
     assert temps[:, 0] == pytest.approx([2.0, 1.0, 1.0])  # 60 s per 0.001° in the fake server → minutes
     assert np.isnan(temps[:, 1]).all()  # null duration: unroutable
 
 
 def test_road_times_error_is_a_french_message(osrm):
-    with pytest.raises(dist.OSRMIndisponible, match="serveur OSRM"):
-        dist.road_times([(2.0, 48.0)], [(2.1, 48.0)], f"{osrm}/erreur")
-    with pytest.raises(dist.OSRMIndisponible, match="n'a pas répondu"):
-        dist.road_times([(2.0, 48.0)], [(2.1, 48.0)], "http://127.0.0.1:9", timeout=2)
+    with pytest.raises(temps_route.OSRMIndisponible, match="serveur OSRM"):
+        temps_route.road_times([(2.0, 48.0)], [(2.1, 48.0)], f"{osrm}/erreur")
+    with pytest.raises(temps_route.OSRMIndisponible, match="n'a pas répondu"):
+        temps_route.road_times([(2.0, 48.0)], [(2.1, 48.0)], "http://127.0.0.1:9", timeout=2)
 
 
 def test_nearest_road_time_keeps_the_fastest_candidate(osrm, lieux_reels):
     communes = dist.communes_choisies(["29019", "29232", "97411"])
-    temps = dist.temps_plus_proche(communes, lieux_reels, osrm, candidats=3)
+    temps = temps_route.temps_plus_proche(communes, lieux_reels, osrm, candidats=3)
     xy = dist.projeter_lieux(lieux_reels)
     for code in communes.index:
         c = communes.loc[code]

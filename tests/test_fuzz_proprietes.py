@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from diagnostics import territories
 from diagnostics.indicators import distances as dist
+from diagnostics.indicators import temps_route
 from diagnostics.indicators import horaires
 from diagnostics.sources.fichier import FichierIllisible, read_table
 from diagnostics.sources.geocodage import geocoder
@@ -245,8 +246,8 @@ def _client_qui_repond(corps: bytes) -> httpx.Client:
 
 
 def _rejouer_osrm(chemin: Path) -> None:
-    with _client_qui_repond(chemin.read_bytes()) as client, pytest.raises(dist.OSRMIndisponible):
-        dist.road_times([(2.0, 48.0)], [(2.1, 48.0)], "http://osrm.invalid", client=client)
+    with _client_qui_repond(chemin.read_bytes()) as client, pytest.raises(temps_route.OSRMIndisponible):
+        temps_route.road_times([(2.0, 48.0)], [(2.1, 48.0)], "http://osrm.invalid", client=client)
 
 
 def _rejouer_ban(chemin: Path, tmp_path: Path) -> None:

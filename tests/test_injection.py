@@ -32,7 +32,7 @@ from diagnostics.rapport.contenu import Contenu, Section, Tableau
 from diagnostics.rapport.tableaux import fichiers as fichiers_tableaux
 from diagnostics.sources.base import SourceInfo
 from diagnostics.standard.fields import to_places_frame
-from diagnostics.standard.mise_a_jour import mettre_a_jour
+from diagnostics.mise_a_jour import mettre_a_jour
 from diagnostics.views import fichiers
 from diagnostics.views.carte import carte_territoire
 

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from diagnostics import commandes, territories
 from diagnostics.sources.fichier import FichierIllisible
 from diagnostics.standard.fields import field_names
-from diagnostics.standard.mise_a_jour import FICHIERS, mettre_a_jour
+from diagnostics.mise_a_jour import FICHIERS, mettre_a_jour
 
 FIXTURES = Path(__file__).parent / "fixtures" / "files"
 ENTETES = ["Nom de la structure", "Adresse", "Code postal", "Ville", "Téléphone", "Mail", "Horaires d'ouverture",

@@ -32,6 +32,7 @@ from fake_api import FIXTURE, TOKEN, FakeApi
 from diagnostics import diagnostic as diag
 from diagnostics import territories
 from diagnostics.indicators import distances as dist
+from diagnostics.indicators import temps_route
 from diagnostics.sources import api, dataspace
 from diagnostics.sources.cache import Cache
 from diagnostics.sources.geocodage import geocoder
@@ -277,8 +278,8 @@ OSRM_PANNES = ["429", "500", "502", "503", "504", "403", "truncated", "invalid_u
 @pytest.mark.parametrize("comportement", OSRM_PANNES)
 def test_osrm_failure_is_a_french_message(serveur, comportement):
     _Serveur.plan = [comportement]
-    with pytest.raises(dist.OSRMIndisponible) as info:
-        dist.road_times(ORIGINES, DESTINATIONS, serveur)
+    with pytest.raises(temps_route.OSRMIndisponible) as info:
+        temps_route.road_times(ORIGINES, DESTINATIONS, serveur)
     message = str(info.value)
     assert message.startswith(f"Le serveur OSRM ({serveur}) ") and "vérifiez" in message and message.endswith(".")
 
@@ -286,15 +287,15 @@ def test_osrm_failure_is_a_french_message(serveur, comportement):
 @pytest.mark.parametrize("comportement", ["extra_columns", "padded"])
 def test_osrm_tolerates_extra_keys_and_a_bigger_body(serveur, comportement):
     _Serveur.plan = [comportement]
-    assert dist.road_times(ORIGINES, DESTINATIONS, serveur).tolist() == [[10.0], [10.0]]
+    assert temps_route.road_times(ORIGINES, DESTINATIONS, serveur).tolist() == [[10.0], [10.0]]
 
 
 def test_osrm_timeout_in_the_middle_of_the_body_and_refused_connection(serveur):
     _Serveur.plan = ["slow_body"]
-    with pytest.raises(dist.OSRMIndisponible, match="n'a pas répondu correctement"):
-        dist.road_times(ORIGINES, DESTINATIONS, serveur, timeout=0.3)
-    with pytest.raises(dist.OSRMIndisponible, match="n'a pas répondu correctement"):
-        dist.road_times(ORIGINES, DESTINATIONS, _port_ferme())
+    with pytest.raises(temps_route.OSRMIndisponible, match="n'a pas répondu correctement"):
+        temps_route.road_times(ORIGINES, DESTINATIONS, serveur, timeout=0.3)
+    with pytest.raises(temps_route.OSRMIndisponible, match="n'a pas répondu correctement"):
+        temps_route.road_times(ORIGINES, DESTINATIONS, _port_ferme())
 
 
 @pytest.mark.parametrize("comportement", ["503", "texte", "liste"])

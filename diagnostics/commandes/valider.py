@@ -32,7 +32,7 @@ def ajouter(sub) -> None:
 def executer(args) -> int:
     from ..sources.fichier import FichierIllisible
     from ..standard.correspondance import Correspondance
-    from ..standard.mise_a_jour import mettre_a_jour
+    from ..mise_a_jour import mettre_a_jour
 
     chemin = Path(args.fichier)
     if not chemin.is_file():

@@ -1,8 +1,8 @@
 """Per-commune vectors (places, nearest distance, E2SFCA) computed once, aggregated into the headline
 figures of any unit by groupby, and benchmarks of a territory against its parents and peers.
 
-The national vectors of a places frame are cached by a fingerprint of its content, so every
-territory's benchmark after the first is a cheap lookup.
+The national vectors of a places frame are cached by a fingerprint of its content, in memory and on
+disk, so every territory's benchmark after the first is a cheap lookup, also in a new process.
 """
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .. import cache_reference, reference
 from ..standard.fields import CODE_COMMUNE
 from .accessibilite import RAYON_KM as RAYON_ACCES_KM
 from .accessibilite import Decroissance, accessibilite_e2sfca
@@ -24,6 +26,9 @@ from .distances import communes_choisies, coordonnees, distance_plus_proche, med
 
 RAYON_KM = 10.0
 SEUILS_KM: tuple[float, ...] = (5, 10, 15, 20)
+
+# The modules whose code the national references depend on (part of their disk-cache key).
+_MODULES_REFERENCES = ("comparaison.py", "distances.py", "accessibilite.py", "densite.py")
 
 # Level → column of the per-commune vectors that names the unit.
 CLE_NIVEAU = {"commune": "code", "epci": "epci", "departement": "dep", "region": "reg", "france": "france"}
@@ -231,12 +236,25 @@ def references(
         if cle in _CACHE:
             _CACHE.move_to_end(cle)
             return _CACHE[cle]
-    vecteurs = vecteurs_communes(lieux_nationaux, rayon_acces_km=rayon_acces_km, decroissance=decroissance, poids=poids)
-    par_niveau = {
-        niveau: indicateurs_par_unite(vecteurs, colonne, rayon_km=rayon_km, seuils_km=seuils)
-        for niveau, colonne in CLE_NIVEAU.items()
-    }
-    ref = References(vecteurs=vecteurs, par_niveau=par_niveau, rayon_km=float(rayon_km), seuils_km=seuils)
+
+    def construire() -> References:
+        vecteurs = vecteurs_communes(
+            lieux_nationaux, rayon_acces_km=rayon_acces_km, decroissance=decroissance, poids=poids
+        )
+        par_niveau = {
+            niveau: indicateurs_par_unite(vecteurs, colonne, rayon_km=rayon_km, seuils_km=seuils)
+            for niveau, colonne in CLE_NIVEAU.items()
+        }
+        return References(vecteurs=vecteurs, par_niveau=par_niveau, rayon_km=float(rayon_km), seuils_km=seuils)
+
+    if decroissance is None:
+        # The default decay: the same places give the same references at every start, so a command on a
+        # département reads them from disk (one file, replaced when the places or the code change).
+        ici = Path(__file__).parent
+        entrees = [reference.chemin("communes.parquet"), *(ici / m for m in _MODULES_REFERENCES)]
+        ref = cache_reference.charger("references_nationales", entrees, construire, extra=repr(cle[:4]))
+    else:
+        ref = construire()
     with _VERROU:
         _CACHE[cle] = ref
         while len(_CACHE) > _CACHE_TAILLE:

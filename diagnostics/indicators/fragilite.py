@@ -207,6 +207,7 @@ def priorites(
     poids_acces: float = 1.0,
     distance_ref_km: float = 20.0,
     accessibilite_ref: float | None = None,
+    avec_motifs: bool = True,
 ) -> pd.DataFrame:
     """Rank communes for action: fragile, populated and badly served first.
 
@@ -231,6 +232,8 @@ def priorites(
     ifn : see `ifn_par_commune`.
     accessibilite : places per 10,000 inhabitants within reach (E2SFCA), by commune code or like `communes`.
     distance_km : distance to the nearest place, by commune code or like `communes`.
+    avec_motifs : False leaves out the `motif` sentences (a caller keeping the first ranks writes them
+        for those only: 35,000 sentences cost more than the ranking).
 
     Returns
     -------
@@ -262,7 +265,8 @@ def priorites(
     rang = pd.array(np.arange(1, len(ranked) + 1), dtype="Int64")
     rang[ranked["score"].isna().to_numpy()] = pd.NA
     ranked["rang"] = rang
-    ranked["motif"] = _motifs(ranked)
+    if avec_motifs:
+        ranked["motif"] = _motifs(ranked)
     return ranked
 
 
@@ -349,8 +353,9 @@ def resume_fragilite(
         "population_sans_ifn": int(population[sans].sum()),
     }
     if accessibilite is not None or distance_km is not None:
-        ranked = priorites(communes, ifn, accessibilite, distance_km, **poids)
-        top = ranked[ranked["rang"].notna()].head(n_priorites)
+        ranked = priorites(communes, ifn, accessibilite, distance_km, avec_motifs=False, **poids)
+        top = ranked[ranked["rang"].notna()].head(n_priorites).copy()
+        top["motif"] = _motifs(top)
         resume["methode_priorites"] = METHODE_PRIORITES
         resume["priorites"] = [
             {

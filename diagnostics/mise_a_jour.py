@@ -17,16 +17,18 @@ import pandas as pd
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ..communes import attach_communes, code_from_postcode_and_name
-from ..sources.fichier import read_table
-from ..sources.geocodage import geocoder
-from . import io as std_io
-from .correspondance import Correspondance, choisir_entete, suggerer
-from .fields import ANOMALIES, CODE_COMMUNE, LIGNE_SOURCE
-from .horaires_texte import convertir
-from .normalize import CHANGEMENT_COLUMNS, normalize
-from .rapprochement import Rapprochement, rapprocher
-from .validate import AVERTISSEMENT, BLOQUANT, RapportValidation, row_problems, validate_csv
+from . import reference
+from .communes import attach_communes, code_from_postcode_and_name
+from .places import charger_lieux, dans_territoire
+from .sources.fichier import read_table
+from .sources.geocodage import geocoder
+from .standard import io as std_io
+from .standard.correspondance import Correspondance, choisir_entete, suggerer
+from .standard.fields import ANOMALIES, CODE_COMMUNE, LIGNE_SOURCE
+from .standard.horaires_texte import convertir
+from .standard.normalize import CHANGEMENT_COLUMNS, normalize
+from .standard.rapprochement import Rapprochement, rapprocher
+from .standard.validate import AVERTISSEMENT, BLOQUANT, RapportValidation, row_problems, validate_csv
 
 FICHIERS = ("lieux.csv", "lieux.json", "rapport.xlsx", "rapport.html", "correspondance.json")
 
@@ -183,8 +185,6 @@ def _horaires(lieux: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str
 
 def _communes_canoniques(lieux: pd.DataFrame) -> pd.DataFrame:
     """Commune names as the reference writes them, when the name and postcode designate that commune."""
-    from .. import reference
-
     noms = dict(zip(reference.communes()["code"], reference.communes()["nom"]))
     out = lieux.copy()
     paires = {}
@@ -230,8 +230,6 @@ def _valider(csv_octets: bytes) -> RapportValidation:
 
 
 def _comparer(lieux: pd.DataFrame, territoire, national: pd.DataFrame | None) -> tuple[Rapprochement, list[str]]:
-    from ..places import charger_lieux, dans_territoire
-
     if national is None:
         national = charger_lieux(territoire, "embarque").lieux
     national = national[dans_territoire(national, territoire)]
