@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from diagnostics.sources.base import Lieux, SourceInfo
-from diagnostics.standard.normalize import DATES_FICTIVES, cell_text, normalize
+from diagnostics.standard.cellules import cell_text
+from diagnostics.standard.normalize import normalize
+from diagnostics.standard.regles import DATES_FICTIVES
 
 _FORMATS_ACCEPTES = "CSV, XLSX, JSON ou GeoJSON"
 _IDENTIFYING = ("nom", "adresse", "commune", "code_postal")  # a file with none of them is not a places table
