@@ -3,7 +3,7 @@ deuteranopia simulation, and the project's palettes (dispositifs, fragility clas
 import pytest
 
 from diagnostics.indicators import fragilite
-from diagnostics.views import carte, daltonisme as d
+from diagnostics.views import carte, carte_lieux, daltonisme as d
 
 # Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference formula: implementation notes,
 # supplementary test data and mathematical observations", table 1: pairs 1, 7, 17, 25, 34.
@@ -41,7 +41,7 @@ def test_deuteranopie_garde_les_gris_et_confond_rouge_et_vert():
 
 
 def test_palette_des_dispositifs_distinguable():
-    couleurs = tuple(c for _, c in carte.DISPOSITIFS) + (carte.AUTRE[1],)
+    couleurs = tuple(c for _, c in carte_lieux.DISPOSITIFS) + (carte_lieux.AUTRE[1],)
     ecart, a, b = d.ecart_minimal(couleurs)
     assert d.palette_distinguable(couleurs), (ecart, a, b)
 

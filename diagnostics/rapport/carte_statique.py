@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 
 import geopandas as gpd
 import matplotlib
@@ -25,7 +24,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from .. import territories  # noqa: E402
 from ..indicators.distances import coordonnees  # noqa: E402
 from ..places import dans_territoire  # noqa: E402
-from ..views.carte import AUTRE, COULEUR_MANQUANTE, COULEURS_QUANTILES, DISPOSITIFS  # noqa: E402
+from ..views.carte import COULEUR_MANQUANTE, COULEURS_QUANTILES  # noqa: E402
+from ..views import carte_lieux  # noqa: E402
+from ..views.carte_lieux import AUTRE, DISPOSITIFS  # noqa: E402
 from ..views.format import nombre  # noqa: E402
 from ..views.graphiques_couverture import ROUGE  # noqa: E402  (white zones: the dashboard's red)
 from matplotlib import patheffects  # noqa: E402
@@ -182,17 +183,6 @@ def _dessiner_communes(ax, territoire, communes: gpd.GeoDataFrame, classe, libel
     return couleurs
 
 
-def categories_dispositif(dispositifs: pd.Series) -> np.ndarray:
-    """Index in views.carte.DISPOSITIFS of the first dispositif each place belongs to (the dashboard's
-    rule), len(DISPOSITIFS) for any other place."""
-    valeurs = dispositifs.fillna("").astype(str)
-    categories = np.full(len(valeurs), len(DISPOSITIFS))
-    for k in reversed(range(len(DISPOSITIFS))):
-        motif = rf"(?:^|\|){re.escape(DISPOSITIFS[k][0])}(?:\||$)"
-        categories[valeurs.str.contains(motif, regex=True).to_numpy(dtype=bool)] = k
-    return categories
-
-
 def _points(ax, lieux, crs: int, bornes, nb_communes: int, *, petit: bool = False, territoire=None) -> tuple[list[int], int]:
     """Draw the places inside the map's frame, one colour per dispositif, the neighbours' faded (as on the
     dashboard); returns the count of the territory's places drawn in each category (DISPOSITIFS order,
@@ -212,7 +202,7 @@ def _points(ax, lieux, crs: int, bornes, nb_communes: int, *, petit: bool = Fals
     xmin, ymin, xmax, ymax = bornes
     dedans = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
     colonne = lieux["dispositif_programmes_nationaux"] if "dispositif_programmes_nationaux" in lieux else pd.Series("", index=lieux.index)
-    categories = categories_dispositif(colonne[ok])
+    categories = carte_lieux.categories(colonne[ok])
     voisins = voisins[ok]
     n = int(dedans.sum())
     # Symbol area in pt²: big enough to see two places on an EPCI, small enough not to bury a département.

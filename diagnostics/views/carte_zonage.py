@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import zonage
 from ..indicators import priorites
-from .carte import Couche, _echapper, _feature_collection, _json_script, _simplifier
+from .carte_elements import Couche, echapper, feature_collection, json_script, simplifier
 
 COULEUR_QPV = "#8E3B8E"  # purple: apart from the YlGnBu choropleth, the dispositifs and white zones
 COULEUR_FRR = "#A05A00"
@@ -40,20 +40,20 @@ def _couche_qpv(territoire, tolerance: float, legende) -> Couche | None:
         legende.section("Quartiers prioritaires", [], ["Aucun QPV (2024) dans ce territoire."])
         return None
     # Each QPV alone (they are no coverage); a quarter of the communes' tolerance keeps small ones visible.
-    geometries = _simplifier(np.asarray(qpv.geometry.array), tolerance / 4)
+    geometries = simplifier(np.asarray(qpv.geometry.array), tolerance / 4)
     proprietes = [
-        {"n": _echapper(nom), "p": "non disponible" if pop is None or pop != pop else f"{int(pop):,}".replace(",", "\u202f")}
+        {"n": echapper(nom), "p": "non disponible" if pop is None or pop != pop else f"{int(pop):,}".replace(",", "\u202f")}
         for nom, pop in zip(qpv["lib_qp"].astype(str).tolist(), qpv["population"].astype(object).tolist())
     ]
     legende.section(
         "Quartiers prioritaires", [(_trait(COULEUR_QPV), f"QPV 2024 ({len(qpv)})")],
         ["Contours simplifiés : approximatifs près des limites. Population : compilation tierce."],
     )
-    options = (f"{{style: {{color: {_json_script(COULEUR_QPV)}, weight: 2, fillColor: {_json_script(COULEUR_QPV)}, "
+    options = (f"{{style: {{color: {json_script(COULEUR_QPV)}, weight: 2, fillColor: {json_script(COULEUR_QPV)}, "
                "fillOpacity: 0.15}}")
     suite = (".bindTooltip(function (c) { var p = c.feature.properties;"
              " return '<strong>' + p.n + '</strong><br>QPV 2024 · population : ' + p.p; }, {sticky: true})")
-    return Couche(NOM_QPV, _feature_collection(geometries, proprietes), options, "", suite)
+    return Couche(NOM_QPV, feature_collection(geometries, proprietes), options, "", suite)
 
 
 def _couche_frr(communes: gpd.GeoDataFrame | None, tolerance: float, legende) -> Couche | None:
@@ -71,10 +71,10 @@ def _couche_frr(communes: gpd.GeoDataFrame | None, tolerance: float, legende) ->
         [(_trait(COULEUR_FRR, "dotted"), f"Communes classées ou bénéficiaires ({int(zone.sum())})")],
         ["Classement au 10 juillet 2025 ; couche à afficher dans le sélecteur de couches."],
     )
-    geometries = _simplifier(communes.geometry.to_numpy()[zone], tolerance)
-    options = (f"{{interactive: false, style: {{color: {_json_script(COULEUR_FRR)}, weight: 1.5, dashArray: '2 3', "
-               f"fillColor: {_json_script(COULEUR_FRR)}, fillOpacity: 0.25}}}}")
-    return Couche(NOM_FRR, _feature_collection(geometries, [{}] * int(zone.sum())), options, visible=False)
+    geometries = simplifier(communes.geometry.to_numpy()[zone], tolerance)
+    options = (f"{{interactive: false, style: {{color: {json_script(COULEUR_FRR)}, weight: 1.5, dashArray: '2 3', "
+               f"fillColor: {json_script(COULEUR_FRR)}, fillOpacity: 0.25}}}}")
+    return Couche(NOM_FRR, feature_collection(geometries, [{}] * int(zone.sum())), options, visible=False)
 
 
 def _trait(couleur: str, style: str = "solid") -> str:
