@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEUILS_KM = (5, 10, 15, 20)
@@ -27,14 +26,15 @@ def main() -> None:
     parser.add_argument("--departement", help="restreindre aux communes et lieux d'un département")
     args = parser.parse_args()
 
-    communes = pd.read_parquet(DATA / "communes.parquet", columns=["code", "dep", "population", "pos_lon", "pos_lat"])
-    lieux = gpd.read_parquet(DATA / "lieux.parquet", columns=["id", "code_commune_2026", "geometry"])
+    # Whole files, as one reads them at first: the communes' polygons come along with their inner points.
+    communes = gpd.read_parquet(DATA / "communes.parquet")
+    lieux = gpd.read_parquet(DATA / "lieux.parquet")
     lieux = lieux[~lieux.geometry.is_empty & lieux.geometry.notna()]
     if args.departement:
         communes = communes[communes["dep"] == args.departement]
         lieux = lieux[lieux["code_commune_2026"].str.startswith(args.departement)]
     points = gpd.GeoDataFrame(
-        communes, geometry=gpd.points_from_xy(communes["pos_lon"], communes["pos_lat"]), crs=4326
+        communes[["code", "population"]], geometry=gpd.points_from_xy(communes["pos_lon"], communes["pos_lat"]), crs=4326
     ).to_crs(2154)
     joint = gpd.sjoin_nearest(points, lieux.to_crs(2154), distance_col="distance_m")
     joint = joint[~joint.index.duplicated()]
