@@ -204,7 +204,7 @@ def diagnostic(
     if osrm_url:
         resultat["temps_route"] = _temps_route(vecteurs, lieux, osrm_url, avertissements)
 
-    resultat.update(_profils(vecteurs, lieux, dans, rayon_km, parties))
+    resultat.update(_profils(vecteurs, lieux, xy, dans, rayon_km, parties))
     if t.niveau == "perimetre":
         resultat["perimetre"] = perimetres.description_perimetre(t)
         if len(territories.zones_perimetre(t)) > 1:
@@ -268,18 +268,23 @@ def _compte_lieux(lieux: gpd.GeoDataFrame, xy: pd.DataFrame, dans: np.ndarray) -
     }
 
 
-def _profils(vecteurs: pd.DataFrame, lieux: gpd.GeoDataFrame, dans: np.ndarray, rayon_km: float, parties) -> dict:
+def _profils(
+    vecteurs: pd.DataFrame, lieux: gpd.GeoDataFrame, xy: pd.DataFrame, dans: np.ndarray, rayon_km: float, parties
+) -> dict:
     """The offer, hours, quality and fragility summaries asked for in `parties`."""
     communes = vecteurs.reset_index()[["code", "nom", "population"]]
     lieux_territoire = lieux[dans]
     out = {}
     if "offre" in parties:
+        points = dist.communes_choisies(vecteurs.index)
+
+        def plus_proche(sous_ensemble: gpd.GeoDataFrame) -> pd.Series:
+            # The places were projected once (`xy`); the result is aligned on `communes` row by row.
+            sous_xy = xy.loc[sous_ensemble.index] if xy.index.is_unique else dist.projeter_lieux(sous_ensemble)
+            return pd.Series(dist.distance_plus_proche(points, sous_xy).to_numpy(), index=communes.index)
+
         out["offre"] = offre.resume_offre(
-            lieux_territoire,
-            communes=communes,
-            nearest_fn=lambda sous_ensemble: dist.distance_plus_proche_lieu(sous_ensemble, vecteurs.index),
-            lieux_proches=lieux,
-            seuil_km=rayon_km,
+            lieux_territoire, communes=communes, nearest_fn=plus_proche, lieux_proches=lieux, seuil_km=rayon_km
         )
     if "horaires" in parties:
         out["horaires"] = horaires.resume_horaires(lieux_territoire)

@@ -74,12 +74,17 @@ def _items(places: pd.DataFrame, champ: str) -> pd.Series:
         return pd.Series([], dtype=object)
     cells = pa.array(places[champ].fillna("").astype("str"))
     lists = pc.split_pattern(cells, pattern=LIST_SEPARATOR)
-    frame = pd.DataFrame({
-        "position": pc.list_parent_indices(lists).to_numpy(),
-        "valeur": pc.list_flatten(lists).to_numpy(zero_copy_only=False),
-    })
-    frame = frame[frame["valeur"] != ""].drop_duplicates()
-    return pd.Series(frame["valeur"].to_numpy(dtype=object), index=frame["position"].to_numpy())
+    positions = pc.list_parent_indices(lists).to_numpy()
+    # Values as codes into their dictionary: deduplicating (position, code) pairs as integers avoids
+    # building a pandas string column of every value, which cost more than the split itself.
+    codes = pc.dictionary_encode(pc.list_flatten(lists)) if len(positions) else None
+    if codes is None:
+        return pd.Series([], dtype=object)
+    dictionnaire = np.asarray(codes.dictionary.to_pylist(), dtype=object)
+    indices = codes.indices.to_numpy()
+    garder = dictionnaire[indices] != ""
+    paires = np.unique(np.column_stack([positions[garder], indices[garder]]), axis=0)
+    return pd.Series(dictionnaire[paires[:, 1]], index=paires[:, 0], dtype=object)
 
 
 def propose(places: pd.DataFrame, champ: str, valeur: str) -> pd.Series:
