@@ -26,6 +26,9 @@ SNAPSHOT_NOTE = (
     "Instantané partiel et daté (2022–2024) : pour les données actuelles, choisissez la source « API nationale »."
 )
 SOURCES = ("embarque", "api", "dataspace")
+# The snapshot holds v0 files converted at build time (CNFS 2022, Hinaura, Portrea): see data/PROVENANCE.md.
+CHAMPS_V0_INSTANTANE = frozenset({"services", "publics_specifiquement_adresses", "prise_en_charge_specifique",
+                                  "frais_a_charge", "dispositif_programmes_nationaux", "modalites_accompagnement"})
 BUFFER_KM = 30.0
 
 Progress = Callable[[int, int | None, str], None]
@@ -69,7 +72,7 @@ def restreindre(lieux: gpd.GeoDataFrame, territoire, buffer_km: float = BUFFER_K
 def lieux_embarques(territoire, buffer_km: float = BUFFER_KM) -> Lieux:
     lieux = restreindre(_snapshot(), territoire, buffer_km)
     info = SourceInfo(nom="embarque", libelle=SNAPSHOT_LABEL, date=snapshot_date(), message=SNAPSHOT_NOTE)
-    return Lieux(lieux=lieux, source=info)
+    return Lieux(lieux=lieux, source=info, champs_v0=CHAMPS_V0_INSTANTANE)
 
 
 def charger_lieux(
@@ -104,7 +107,7 @@ def charger_lieux(
                 repli=True,
                 message=f"{exc} Affichage de l'instantané embarqué à la place. {SNAPSHOT_NOTE}",
             )
-            return Lieux(lieux=repli.lieux, source=info, rapport=repli.rapport)
+            return Lieux(lieux=repli.lieux, source=info, rapport=repli.rapport, champs_v0=repli.champs_v0)
         resultat.lieux = restreindre(resultat.lieux, territoire, buffer_km)
         return resultat
     from .sources.fichier import FichierIllisible, charger_fichier

@@ -86,6 +86,25 @@ def charger_argument(args, territoire):
         raise ErreurUtilisateur(f"{exc}{conseil}") from exc
 
 
+def charger_source(territoire, source: str, *, api_url: str | None = None, role: str = ""):
+    """The places of `territoire` from one named source, with no silent fallback (a comparison between
+    two pictures must not compare the snapshot with itself)."""
+    from ..places import charger_lieux
+    from ..sources.base import SourceIndisponible
+
+    try:
+        return charger_lieux(
+            territoire,
+            source,
+            api_url=api_url,
+            repli_embarque=False,
+            progress=_progress_stderr if source in ("api", "dataspace") else None,
+        )
+    except SourceIndisponible as exc:
+        quelle = f"Photo « {role} » : " if role else ""
+        raise ErreurUtilisateur(f"{quelle}{exc}") from exc
+
+
 def _progress_stderr(recu: int, total: int | None, message: str) -> None:
     if sys.stderr.isatty():
         taille = f"{recu / 1e6:.1f} Mo" + (f" / {total / 1e6:.1f} Mo" if total else "")

@@ -237,7 +237,9 @@ def to_lieux(raw: pd.DataFrame | list[dict], origine: str, info: SourceInfo, not
     """Normalize a raw table, attach places to their 2026 commune, and wrap it with its notes."""
     result = normalize(raw, origine)
     lieux = attach_communes(result.lieux)
-    return Lieux(lieux=lieux, source=info, rapport=list(dict.fromkeys([*notes, *result.rapport])))
+    return Lieux(
+        lieux=lieux, source=info, rapport=list(dict.fromkeys([*notes, *result.rapport])), champs_v0=result.champs_v0
+    )
 
 
 def _info(date: str) -> SourceInfo:

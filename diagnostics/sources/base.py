@@ -27,3 +27,6 @@ class Lieux:
     lieux: gpd.GeoDataFrame  # canonical places frame
     source: SourceInfo
     rapport: list[str] = field(default_factory=list)  # French notes: rows kept with problems, conversions made
+    # Fields of which some values were converted from the v0 standard on reading: one v0 value may
+    # stand for several v1 values, so comparing with another picture must allow for it.
+    champs_v0: frozenset[str] = frozenset()

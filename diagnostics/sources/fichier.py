@@ -85,7 +85,7 @@ def charger_fichier(path: str | Path | bytes, nom_fichier: str | None = None) ->
         date=_data_date(lieux, path),
         message=f"{len(lieux)} lieux lus dans « {nom_fichier} ».",
     )
-    return Lieux(lieux=lieux, source=source, rapport=result.rapport)
+    return Lieux(lieux=lieux, source=source, rapport=result.rapport, champs_v0=result.champs_v0)
 
 
 def _data_date(lieux: pd.DataFrame, path) -> str:

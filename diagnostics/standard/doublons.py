@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, product
 
 import geopandas as gpd
 import numpy as np
@@ -184,7 +185,9 @@ def _metres(d: float) -> str:
     return f"{round(d):d} m" if d < 1000 else f"{_fr(d / 1000, 1)} km"
 
 
-def candidats_doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m: float = 200.0) -> pd.DataFrame:
+def candidats_doublons(
+    places: pd.DataFrame, seuil: float = 0.8, distance_max_m: float = 200.0, groupes: Sequence | None = None
+) -> pd.DataFrame:
     """Pairs of places of the same commune that are probably the same place.
 
     Parameters
@@ -193,6 +196,8 @@ def candidats_doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m:
     seuil : minimum score (0–1) of the weighted name / address / distance similarity.
     distance_max_m : at this distance or more the distance signal is nil; it is full under 30 m. Ignored
         when a position is approximate (commune point) or when name and address both agree closely.
+    groupes : one label per place; when given, only places of different groups are compared (matching
+        two files with each other needs no pair inside either file).
 
     Returns
     -------
@@ -206,11 +211,12 @@ def candidats_doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m:
     labels = places.index.to_numpy()
     f = _Features(to_places_frame(places))
     blocks = pd.Series(np.arange(len(places))).groupby(f.bloc).agg(list)
+    groupe = None if groupes is None else list(groupes)
     rows = []
     for block, members in blocks.items():
         if not block or len(members) < 2:
             continue
-        for i, j in combinations(members, 2):
+        for i, j in _pairs_to_compare(members, groupe):
             pair = _compare(f, i, j, seuil, distance_max_m)
             if pair is not None:
                 rows.append((i, j, *pair))
@@ -218,6 +224,20 @@ def candidats_doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m:
     pairs["index_a"] = labels[pairs["index_a"].to_numpy(dtype=int)]
     pairs["index_b"] = labels[pairs["index_b"].to_numpy(dtype=int)]
     return pairs.sort_values(["score", "index_a", "index_b"], ascending=[False, True, True], ignore_index=True)
+
+
+def _pairs_to_compare(members: list[int], groupe: list | None):
+    if groupe is None:
+        return combinations(members, 2)
+    par_groupe: dict = {}
+    for i in members:
+        par_groupe.setdefault(groupe[i], []).append(i)
+    # Members are in frame order, so every pair comes out as (smaller, larger) like `combinations`.
+    return (
+        (min(i, j), max(i, j))
+        for ga, gb in combinations(list(par_groupe), 2)
+        for i, j in product(par_groupe[ga], par_groupe[gb])
+    )
 
 
 def _check_index(places: pd.DataFrame) -> None:

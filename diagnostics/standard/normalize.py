@@ -42,6 +42,12 @@ class Normalisation:
     changements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGEMENT_COLUMNS))
     rapport: list[str] = field(default_factory=list)
 
+    @property
+    def champs_v0(self) -> frozenset[str]:
+        """Fields of which some values were converted from v0 (only as precise as the v0 values were)."""
+        regles_v0 = self.changements["regle"].astype(str).str.contains(vocabulaire.CONVERSION_V0, regex=False)
+        return frozenset(self.changements.loc[regles_v0, "champ"])
+
 
 def normalize(raw: pd.DataFrame | list[dict], origine: str) -> Normalisation:
     """Normalize a raw places table to the canonical places frame.

@@ -54,25 +54,10 @@ def rapprocher(fichier: pd.DataFrame, national: pd.DataFrame, seuil: float = 0.8
     f = fichier.reset_index(drop=True)
     n = national.reset_index(drop=True)
     lignes = f[LIGNE_SOURCE].to_numpy() if LIGNE_SOURCE in f else np.arange(1, len(f) + 1)
-    paires = _paires(f, n, seuil)
-    intra = paires[paires["index_a"].str.startswith("f") & paires["index_b"].str.startswith("f")]
-    croisees = paires[paires["index_a"].str.startswith("f") != paires["index_b"].str.startswith("f")]
-
-    match: dict[int, tuple[int, float, str]] = {}
-    pris: set[int] = set()
-    ids_nationaux = {v: j for j, v in enumerate(n["id"]) if v}
-    for i, v in enumerate(f["id"]):
-        j = ids_nationaux.get(v)
-        if v and j is not None and j not in pris:
-            match[i] = (j, 1.0, "même identifiant")
-            pris.add(j)
-    for a, b, score, raisons in zip(croisees["index_a"], croisees["index_b"], croisees["score"], croisees["raisons"]):
-        i, j = (a, b) if a.startswith("f") else (b, a)
-        i, j = int(i[1:]), int(j[1:])
-        if i not in match and j not in pris:
-            match[i] = (j, float(score), raisons)
-            pris.add(j)
-
+    match = {
+        int(a): (int(b), float(score), methode)
+        for a, b, score, methode in apparier(f, n, seuil).itertuples(index=False)
+    }
     correspondances = pd.DataFrame(
         [(lignes[i], f.at[i, "id"], n.at[j, "id"], f.at[i, "nom"], s, r) for i, (j, s, r) in sorted(match.items())],
         columns=["ligne", "id_fichier", "id_national", "nom", "score", "raisons"],
@@ -84,13 +69,15 @@ def rapprocher(fichier: pd.DataFrame, national: pd.DataFrame, seuil: float = 0.8
     ]
     nouveaux = f.loc[[i for i in range(len(f)) if i not in match], _RESUME].copy()
     nouveaux.insert(0, "ligne", lignes[nouveaux.index.to_numpy()])
+    pris = {j for j, _, _ in match.values()}
     absents = n.loc[[j for j in range(len(n)) if j not in pris], _RESUME].copy()
+    intra = candidats_doublons(f.drop(columns="geometry", errors="ignore"), seuil=seuil)
     doublons = pd.DataFrame(
         {
-            "ligne_a": [lignes[int(a[1:])] for a in intra["index_a"]],
-            "ligne_b": [lignes[int(b[1:])] for b in intra["index_b"]],
-            "nom_a": [f.at[int(a[1:]), "nom"] for a in intra["index_a"]],
-            "nom_b": [f.at[int(b[1:]), "nom"] for b in intra["index_b"]],
+            "ligne_a": lignes[intra["index_a"].to_numpy(dtype=int)],
+            "ligne_b": lignes[intra["index_b"].to_numpy(dtype=int)],
+            "nom_a": f["nom"].to_numpy()[intra["index_a"].to_numpy(dtype=int)],
+            "nom_b": f["nom"].to_numpy()[intra["index_b"].to_numpy(dtype=int)],
             "score": intra["score"].to_numpy(),
             "raisons": intra["raisons"].to_numpy(),
         }
@@ -107,14 +94,47 @@ def rapprocher(fichier: pd.DataFrame, national: pd.DataFrame, seuil: float = 0.8
     )
 
 
-def _paires(f: pd.DataFrame, n: pd.DataFrame, seuil: float) -> pd.DataFrame:
-    both = pd.concat([f.drop(columns="geometry", errors="ignore"), n.drop(columns="geometry", errors="ignore")], ignore_index=True)
-    both.index = [f"f{i}" for i in range(len(f))] + [f"n{j}" for j in range(len(n))]
-    paires = candidats_doublons(both, seuil=seuil)
-    paires["index_a"] = paires["index_a"].astype(str)
-    paires["index_b"] = paires["index_b"].astype(str)
-    # A pair of two national places says nothing about the file.
-    return paires[~(paires["index_a"].str.startswith("n") & paires["index_b"].str.startswith("n"))]
+def apparier(a: pd.DataFrame, b: pd.DataFrame, seuil: float = 0.8) -> pd.DataFrame:
+    """One-to-one matches between the places of `a` and `b` (two pictures of the same territory).
+
+    The same non-empty `id` first; then the duplicate rule of `standard.doublons` on the places left,
+    best score first, so a file re-exported with new ids still finds its places.
+
+    Returns
+    -------
+    DataFrame with index_a, index_b (positions in `a` and `b`), score (1 for the same id) and methode
+    (French: "même identifiant", or the reasons the duplicate rule gives), in the order of `a`.
+    """
+    rows: list[tuple[int, int, float, str]] = []
+    ids_b: dict[str, int] = {}
+    for j, v in enumerate(b["id"].astype(str)):
+        if v:
+            ids_b.setdefault(v, j)
+    pris_a, pris_b = set(), set()
+    for i, v in enumerate(a["id"].astype(str)):
+        j = ids_b.get(v) if v else None
+        if j is not None and j not in pris_b:
+            rows.append((i, j, 1.0, "même identifiant"))
+            pris_a.add(i)
+            pris_b.add(j)
+    reste_a = [i for i in range(len(a)) if i not in pris_a]
+    reste_b = [j for j in range(len(b)) if j not in pris_b]
+    if reste_a and reste_b:
+        both = pd.concat(
+            [a.iloc[reste_a].drop(columns="geometry", errors="ignore"), b.iloc[reste_b].drop(columns="geometry", errors="ignore")],
+            ignore_index=True,
+        )
+        origine = np.array(reste_a + [-1 - j for j in reste_b])  # b's positions as -1 - j
+        paires = candidats_doublons(both, seuil=seuil, groupes=origine >= 0)
+        for x, y, score, raisons in zip(paires["index_a"], paires["index_b"], paires["score"], paires["raisons"]):
+            i, j = sorted((int(origine[x]), int(origine[y])), reverse=True)
+            j = -1 - j
+            if i not in pris_a and j not in pris_b:
+                rows.append((i, j, float(score), raisons))
+                pris_a.add(i)
+                pris_b.add(j)
+    rows.sort()
+    return pd.DataFrame(rows, columns=["index_a", "index_b", "score", "methode"])
 
 
 def _differences(a: pd.Series, b: pd.Series) -> list[tuple[str, str, str, str]]:

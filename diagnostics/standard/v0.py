@@ -75,8 +75,8 @@ SERVICES: dict[str, tuple[str, ...]] = {
         "Loisirs et créations numériques",
         "Compréhension du monde numérique",
     ),
-    # ours: citizenship online is about understanding the digital world (no ANCT rule found).
-    "Promouvoir la citoyenneté numérique": ("Compréhension du monde numérique",),
+    # No v1 value: ANCT's own v1 conversion of the Hub du Sud file drops it (7 rows out of 7).
+    "Promouvoir la citoyenneté numérique": (),
     "Favoriser mon insertion professionnelle": ("Insertion professionnelle via le numérique",),
     # ANCT's own v1 conversion of the Hub du Sud file does this (5 rows out of 5).
     "Créer et développer mon entreprise": ("Insertion professionnelle via le numérique",),
@@ -86,6 +86,31 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "Créer avec le numérique": ("Loisirs et créations numériques",),
     "Soutenir la parentalité et l'éducation avec le numérique": ("Parentalité et éducation avec le numérique",),
 }
+
+
+
+def classes_services() -> dict[str, str]:
+    """v1 service → its class: the v1 services a single v0 value may stand for are one class.
+
+    A file converted from v0 cannot say which of « Utilisation sécurisée du numérique », « Loisirs et
+    créations numériques » and « Compréhension du monde numérique » a place offers (ANCT's own
+    conversions of the same file differ there); comparing such a file with another compares classes.
+    """
+    parent: dict[str, str] = {}
+
+    def racine(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for cibles in SERVICES.values():
+        for autre in cibles[1:]:
+            parent[racine(autre)] = racine(cibles[0])
+    membres: dict[str, list[str]] = {}
+    for service in {s for cibles in SERVICES.values() for s in cibles}:
+        membres.setdefault(racine(service), []).append(service)
+    return {s: " / ".join(sorted(groupe)) for groupe in membres.values() for s in groupe}
+
 
 _PUBLICS = "publics_specifiquement_adresses"
 _PRISE_EN_CHARGE = "prise_en_charge_specifique"
@@ -146,6 +171,7 @@ MODALITES_ACCOMPAGNEMENT: dict[str, tuple[str, ...]] = {
 # Known v0 values without a v1 equivalent that are worth telling the user about, row by row.
 NOTES_SANS_EQUIVALENT: dict[str, str] = {
     "Accepte le Pass numérique": "accepte le Pass numérique (sans équivalent dans le standard v1)",
+    "Promouvoir la citoyenneté numérique": "promouvoir la citoyenneté numérique (service sans équivalent dans le standard v1)",
 }
 
 # Per value group: the v0 table and the v1 field its plain values go to.

@@ -14,6 +14,9 @@ from . import regles, v0
 from .fields import ENUMS, LIST_SEPARATOR
 
 
+CONVERSION_V0 = "valeurs v0 converties en v1"  # the rule's words in `Normalisation.changements`
+
+
 @cache
 def _group_lookup(group: str) -> dict[str, tuple[tuple[tuple[str, str], ...], bool, str]]:
     """Value key → ((v1 field, value), …), whether it is a v0 value, note when it has no equivalent."""
@@ -54,7 +57,7 @@ def group_rule(group: str, role: str) -> Callable[[str], tuple]:
                 continue
             pairs, is_v0, note = hit
             if is_v0 or role not in targets:
-                reasons.append("valeurs v0 converties en v1" if pairs else "valeur v0 sans équivalent v1 retirée")
+                reasons.append(CONVERSION_V0 if pairs else "valeur v0 sans équivalent v1 retirée")
             elif pairs[0][1] != item:
                 reasons.append("orthographe corrigée")
             if note:
