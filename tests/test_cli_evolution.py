@@ -2,6 +2,7 @@
 formats, and the French failures (exit status 1, one line, no traceback)."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import subprocess
@@ -84,3 +85,18 @@ def test_processus_entier_sans_trace(tmp_path):
     )
     assert p.returncode == 1
     assert p.stderr.startswith("Erreur : ") and "Traceback" not in p.stderr
+
+
+def test_fiche_territoire_avec_evolution(capsys, tmp_path):
+    """`rapport --avant`: the fiche gets its « Évolution » section, with the comparison's own labels."""
+    code, out, err = run(capsys, "rapport", "-t", "dep:05", "--avant", V1, "--format", "html", "--sortie", str(tmp_path))
+    assert code == 0, err
+    page = html.unescape(next(tmp_path.glob("*.html")).read_text(encoding="utf-8"))
+    assert "Évolution" in page and "Chiffres clés au 13 mai 2023 et au 22 février 2024" in page
+    assert "Habitants à moins de 10 km d'un lieu" in page
+    assert "Fichier hub_du_sud_2024-09-12_v1.json" in page
+
+
+def test_fiche_apres_sans_avant(capsys, tmp_path):
+    code, _, err = run(capsys, "rapport", "-t", "dep:05", "--apres", V1, "--format", "html", "--sortie", str(tmp_path))
+    assert code == 1 and "--avant" in err

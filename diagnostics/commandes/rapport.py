@@ -17,6 +17,8 @@ def ajouter(sub) -> None:
     p.add_argument("--auteur", help="auteur ou organisation, écrit sur la couverture (« Préfecture du Finistère »)")
     p.add_argument("--rayon-km", type=float, default=10.0, help="distance des zones blanches (défaut 10 km)")
     p.add_argument("--tableaux", action="store_true", help="écrire aussi les tableaux d'indicateurs par commune et par EPCI (CSV et XLSX)")
+    p.add_argument("--avant", help="ajouter l'évolution depuis cette photo (embarque, api, fichier, historique:AAAA-MM-JJ)")
+    p.add_argument("--apres", help="photo la plus récente de l'évolution (défaut : la source de la fiche)")
     p.set_defaults(func=executer)
 
 
@@ -47,6 +49,21 @@ def _logo(chemin: str | None) -> bytes | None:
     return donnees
 
 
+def _evolution(args, territoire, resultat) -> dict | None:
+    """The évolution slide's comparison when `--avant` is given (the report's own places are « après »
+    unless `--apres` names another picture)."""
+    if not args.avant and not args.apres:
+        return None
+    if not args.avant:
+        raise ErreurUtilisateur("--apres demande aussi --avant : indiquez la photo la plus ancienne à comparer.")
+    from ..evolution import comparer
+    from .commun import charger_source
+
+    avant = charger_source(territoire, args.avant, api_url=args.api_url, role="avant")
+    apres = charger_source(territoire, args.apres, api_url=args.api_url, role="après") if args.apres else resultat
+    return comparer(territoire, avant, apres, rayon_km=args.rayon_km).to_json()
+
+
 def executer(args: argparse.Namespace) -> int:
     from ..diagnostic import diagnostic
     from ..indicators.par_commune import table_communes
@@ -62,9 +79,10 @@ def executer(args: argparse.Namespace) -> int:
     territoire = territoire_des_options(args)
     resultat = charger_argument(args, territoire)
     diag = diagnostic(territoire, resultat.lieux, resultat.source, rayon_km=args.rayon_km)
+    evolution = _evolution(args, territoire, resultat)
     table = table_communes(territoire, resultat.lieux, rayon_km=args.rayon_km)
     try:
-        contenu = construire(diag, table, lieux=resultat.lieux, auteur=args.auteur)
+        contenu = construire(diag, table, lieux=resultat.lieux, auteur=args.auteur, evolution=evolution)
         fichiers = fichiers_rapport(contenu, formats, logo=logo)
     except ImagesIndisponibles as exc:
         raise ErreurUtilisateur(str(exc)) from exc

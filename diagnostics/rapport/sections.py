@@ -131,14 +131,18 @@ def evolution(evo: dict | None) -> Section | None:
         return None
     avant, apres = evo.get("avant") or {}, evo.get("apres") or {}
     d_avant, d_apres = date_francaise(avant.get("date")), date_francaise(apres.get("date"))
-    source = (f"Source : comparaison de {avant.get('source', 'source inconnue')} (données du {d_avant}) et de "
-              f"{apres.get('source', 'source inconnue')} (données du {d_apres}).")
+    nom_avant = avant.get("libelle") or avant.get("source") or "source inconnue"
+    nom_apres = apres.get("libelle") or apres.get("source") or "source inconnue"
+    source = f"Source : comparaison de {nom_avant} (données du {d_avant}) et de {nom_apres} (données du {d_apres})."
+    # The labels the comparison gives (`evolution.INDICATEURS`), else the house's own for the keys it knows.
+    libelles = {i["cle"]: i["libelle"] for i in evo.get("indicateurs") or [] if isinstance(i, dict) and "cle" in i}
     cles = [c for c in apres if c not in ("source", "date") and isinstance(apres.get(c), (int, float))
             and isinstance(avant.get(c), (int, float))]
     indicateurs = Tableau(
         f"Chiffres clés au {d_avant} et au {d_apres}",
         ["Indicateur", d_avant, d_apres, "Écart"],
-        [[_libelle_evolution(c), _val(avant[c], c), _val(apres[c], c), _ecart(avant[c], apres[c], c)] for c in cles],
+        [[libelles.get(c) or _libelle_evolution(c), _val(avant[c], c), _val(apres[c], c), _ecart(avant[c], apres[c], c)]
+         for c in cles],
         source=source,
     )
     comptes = [(cle, libelle, evo.get(cle) or []) for cle, libelle in (
