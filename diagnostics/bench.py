@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from . import reference, territories
+from . import bench_evolution, reference, territories
 from .diagnostic import diagnostic
 from .indicators import accessibilite as acc
 from .indicators import comparaison as cmp
@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     t_access = chrono(lambda: e2sfca_access(xy, couts, rayon), max(1, n // 2))
     ecart_e2 = ecart_relatif(acc.accessibilite_e2sfca(lieux, rayon_km=rayon), e2sfca_access(xy, couts, rayon))
     print(f"E2SFCA ({len(couts)} paires commune-lieu à moins de {rayon:g} km) : {t_e2:.3f} s ; access (pysal), "
-          f"table de coûts fournie : {t_access:.3f} s (×{t_access / t_e2:.1f}) ; écart relatif max {ecart_e2:.1e}")
+          f"table de coûts fournie : {t_access:.3f} s (×{t_access / t_e2:.1f}) ; écart relatif max {ecart_e2:.1e}\n")
+    bench_evolution.main(max(1, n // 2))
     return 0
 
 

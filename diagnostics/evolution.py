@@ -368,10 +368,12 @@ def _valeurs(lieux: pd.DataFrame, champ: str) -> np.ndarray:
 def _ensembles(valeurs: np.ndarray, classes: dict[str, str] | None = None) -> np.ndarray:
     """A list cell as its sorted distinct values (or their classes), so "a|b" and "b|a" are the same;
     computed once per distinct cell."""
-    distinctes, inverse = np.unique(valeurs.astype(str), return_inverse=True)
+    if not len(valeurs):
+        return np.array([], dtype=object)
+    inverse, distinctes = pd.factorize(valeurs)  # hashing: sorting 12,000 strings costs more
     classes = classes or {}
     canon = np.array(["|".join(sorted({classes.get(v, v) for v in split_list(x)})) for x in distinctes], dtype=object)
-    return canon[inverse] if len(valeurs) else np.array([], dtype=object)
+    return canon[inverse]
 
 
 def _par(ouverts, fermes, deplaces, modifications, colonne: str, nom: str) -> pd.DataFrame:

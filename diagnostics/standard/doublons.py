@@ -115,11 +115,12 @@ class _Features:
 
     def __init__(self, places: pd.DataFrame):
         self.bloc = _blocks(places)
-        self.noms = [_name_features(n, c) for n, c in zip(places["nom"], places["commune"])]
-        self.adresses = [_address_features(a) for a in places["adresse"]]
+        # Lists, not Arrow-backed columns: iterating those costs more than the features themselves.
+        self.noms = [_name_features(n, c) for n, c in zip(places["nom"].tolist(), places["commune"].tolist())]
+        self.adresses = [_address_features(a) for a in places["adresse"].tolist()]
         pivots = places["pivot"].astype(str)
         self.pivot = pivots.where(pivots.str.fullmatch(r"[A-Za-z0-9]{9,14}") & (pivots != PIVOT_INCONNU), "").tolist()
-        self.amont = [identifiants_amont(i) for i in places["id"]]
+        self.amont = [identifiants_amont(i) for i in places["id"].tolist()]
         self.lat = np.radians(places["latitude"].to_numpy(dtype=float)).tolist()
         self.lon = np.radians(places["longitude"].to_numpy(dtype=float)).tolist()
         self.approx = places[POSITION_APPROX].tolist()
@@ -127,13 +128,17 @@ class _Features:
 
 def _blocks(places: pd.DataFrame) -> np.ndarray:
     # The 2026 commune when known; else the declared INSEE code; else postcode + commune name.
-    code = places[CODE_COMMUNE].where(places[CODE_COMMUNE] != "", places["code_insee"])
-    fallback = [
-        f"{cp}:{normaliser_texte(c)}" if cp and c else "" for cp, c in zip(places["code_postal"], places["commune"])
-    ]
-    return np.where(code != "", code, fallback)
+    code = places[CODE_COMMUNE].where(places[CODE_COMMUNE] != "", places["code_insee"]).to_numpy(dtype=object)
+    sans_code = np.flatnonzero(code == "")
+    postaux, communes = places["code_postal"].to_numpy(dtype=object), places["commune"].to_numpy(dtype=object)
+    for i in sans_code:
+        cp, c = postaux[i], communes[i]
+        code[i] = f"{cp}:{normaliser_texte(c)}" if cp and c else ""
+    return code
 
 
+# Two pictures of one territory share most names and addresses: each distinct one is analysed once.
+@lru_cache(maxsize=1 << 16)
 def _name_features(nom: str, commune: str) -> tuple[frozenset, frozenset]:
     words = [t for t in _tokens(nom) if t not in _STOP]
     # The commune's name inside a place's name says nothing about which place of that commune it is.
@@ -142,6 +147,7 @@ def _name_features(nom: str, commune: str) -> tuple[frozenset, frozenset]:
     return frozenset(kept), _trigrams(kept)
 
 
+@lru_cache(maxsize=1 << 16)
 def _address_features(adresse: str) -> tuple[frozenset, frozenset]:
     numbers, words = set(), []
     for token in _tokens(adresse):
@@ -238,6 +244,12 @@ def _pairs_to_compare(members: list[int], groupe: list | None):
         for ga, gb in combinations(list(par_groupe), 2)
         for i, j in product(par_groupe[ga], par_groupe[gb])
     )
+
+
+def vider_cache() -> None:
+    """Forget the analysed names and addresses (benchmarks time a first comparison with it)."""
+    for fonction in (_tokens, _name_features, _address_features):
+        fonction.cache_clear()
 
 
 def _check_index(places: pd.DataFrame) -> None:
