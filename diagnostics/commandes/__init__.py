@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import carte_locale, evolution, indicateurs, lieux, rapport, territoires, valider
+from . import carte_locale, evolution, historique, indicateurs, lieux, rapport, territoires, valider
 from .commun import EXIT_ERREUR, ErreurUtilisateur
 
-SOUS_COMMANDES = (territoires, lieux, indicateurs, evolution, valider, carte_locale, rapport)
+SOUS_COMMANDES = (territoires, lieux, indicateurs, evolution, historique, valider, carte_locale, rapport)
 
 
 def parser() -> argparse.ArgumentParser:
