@@ -96,6 +96,19 @@ class Photo:
     nom_fichier: str  # original file name for source "fichier" ("" otherwise)
     chemin: Path
 
+    @property
+    def jour(self) -> str:
+        """The data's date as users write it: "01/12/2026"."""
+        return _jour(self.date)
+
+    @property
+    def description(self) -> str:
+        """French sentence saying what the picture is, e.g. "Photo du 01/12/2026 (API nationale, téléchargée le 01/12/2026 à 11:22)."."""
+        if self.ajoutee:
+            return f"Photo du {self.jour} (fichier « {self.nom_fichier} » ajouté à l'historique)."
+        quand = _instant(self.moment).astimezone(_PARIS)
+        return f"Photo du {self.jour} ({_SERVICES.get(self.source, self.source)}, téléchargée le {quand:%d/%m/%Y à %H:%M})."
+
 
 class Historique:
     """The pictures, by default under `paths.cache_dir() / "historique"`."""
