@@ -25,7 +25,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..paths import cache_dir
-from .cache import decode_entry, decode_header, remove_stale_temps, territory_key, write_entry
+from .cache import (
+    decode_entry,
+    decode_header,
+    remove_stale_temps,
+    territory_key,
+    write_entry,
+)
 
 try:
     import fcntl
@@ -72,7 +78,7 @@ class Retention:
         """
         ordre = sorted(photos, key=lambda p: (p.moment, p.ref), reverse=True)
         gardees = dict.fromkeys(p.ref for p in ordre[: self.derniers])
-        maintenant = maintenant or dt.datetime.now(dt.timezone.utc)
+        maintenant = maintenant or dt.datetime.now(dt.UTC)
         premier_mois = _mois(maintenant) - self.mois + 1
         vus: set[int] = set()
         for photo in ordre:
@@ -190,7 +196,7 @@ class Historique:
         """The picture named by `ref`: a full ref, "historique:YYYY-MM-DD" (the newest of that day), with
         or without the prefix. The territory's own pictures win over France's."""
         voulu = ref.strip()
-        voulu = voulu[len(PREFIXE) :] if voulu.startswith(PREFIXE) else voulu
+        voulu = voulu.removeprefix(PREFIXE)
         photos = self.photos(territoire_id)
         propres_dabord = sorted(photos, key=lambda p: p.territoire != territoire_id)  # stable: newest first within
         for critere in (lambda p: p.ref == PREFIXE + voulu, lambda p: p.moment == voulu, lambda p: p.date == voulu):
@@ -216,7 +222,8 @@ class Historique:
         except OSError as exc:
             raise PhotoIllisible(_illisible(photo, f"lecture impossible : {exc.strerror or exc}")) from exc
         try:
-            _, payload = decode_entry(data, MAGIC)
+            header, payload = decode_entry(data, MAGIC)
+            _photo(header, photo.chemin)
         except ValueError as exc:
             with contextlib.suppress(OSError):
                 self._alteres[photo.chemin] = _empreinte(photo.chemin.stat())
@@ -299,19 +306,23 @@ class Historique:
             raise ValueError("fichier incomplet")
         if self._alteres.get(chemin) == _empreinte(etat):
             raise ValueError("contenu altéré")
-        try:
-            photo = Photo(
-                ref=str(header["ref"]), date=str(header["date"]), moment=str(header["moment"]),
-                source=str(header["source"]), territoire=str(header["territoire"]), libelle=str(header["libelle"]),
-                lignes=int(header["lignes"]), ajoutee=bool(header["ajoutee"]), nom_fichier=str(header["nom_fichier"]),
-                chemin=chemin,
-            )
-            _instant(photo.moment)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError("métadonnées illisibles") from exc
-        if photo.source not in SOURCES or not _DATE.match(photo.date) or not photo.ref.startswith(PREFIXE):
-            raise ValueError("métadonnées illisibles")
-        return photo
+        return _photo(header, chemin)
+
+
+def _photo(header: dict, chemin: Path) -> Photo:
+    try:
+        photo = Photo(
+            ref=str(header["ref"]), date=str(header["date"]), moment=str(header["moment"]),
+            source=str(header["source"]), territoire=str(header["territoire"]), libelle=str(header["libelle"]),
+            lignes=int(header["lignes"]), ajoutee=bool(header["ajoutee"]), nom_fichier=str(header["nom_fichier"]),
+            chemin=chemin,
+        )
+        _instant(photo.moment)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError("métadonnées illisibles") from exc
+    if photo.source not in SOURCES or not _DATE.match(photo.date) or not photo.ref.startswith(PREFIXE):
+        raise ValueError("métadonnées illisibles")
+    return photo
 
 
 @contextlib.contextmanager
@@ -338,11 +349,11 @@ def _candidats(moment: str, sha12: str) -> Iterator[str]:
 
 def _instant(text: str) -> dt.datetime:
     when = dt.datetime.fromisoformat(text)
-    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
 
 
 def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _compact(moment: str) -> str:
@@ -350,7 +361,7 @@ def _compact(moment: str) -> str:
 
 
 def _mois(when: dt.datetime) -> int:
-    when = when.astimezone(dt.timezone.utc)
+    when = when.astimezone(dt.UTC)
     return when.year * 12 + when.month - 1
 
 
