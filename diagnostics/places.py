@@ -156,7 +156,7 @@ def charger_photo(photo: Photo, territoire, buffer_km: float = BUFFER_KM, histor
             resultat = dataspace.to_lieux(dataspace.parse_items(payload), info, [])
         else:
             lu = fichier.charger_fichier(payload, photo.nom_fichier)
-            resultat = Lieux(lieux=lu.lieux, source=info, rapport=lu.rapport)
+            resultat = Lieux(lieux=lu.lieux, source=info, rapport=lu.rapport, champs_v0=lu.champs_v0)
     except (PhotoIllisible, fichier.FichierIllisible) as exc:
         raise SourceIndisponible(str(exc)) from exc
     except DownloadError as exc:

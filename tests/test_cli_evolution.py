@@ -100,3 +100,39 @@ def test_fiche_territoire_avec_evolution(capsys, tmp_path):
 def test_fiche_apres_sans_avant(capsys, tmp_path):
     code, _, err = run(capsys, "rapport", "-t", "dep:05", "--apres", V1, "--format", "html", "--sortie", str(tmp_path))
     assert code == 1 and "--avant" in err
+
+
+def test_historique_ajouter_lister_comparer_retirer(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIAGNOSTIC_CACHE_DIR", str(tmp_path / "cache"))
+    code, ref_v0, err = run(capsys, "historique", "-t", "reg:93", "--ajouter", V0, "--date", "2023-05-17")
+    assert code == 0 and ref_v0.startswith("historique:2023-05-17"), err
+    code, ref_v1, _ = run(capsys, "historique", "-t", "reg:93", "--ajouter", V1, "--date", "2024-09-12")
+    assert code == 0
+    code, out, err = run(capsys, "historique", "-t", "reg:93")
+    lignes = [ligne.split("\t") for ligne in out.splitlines()]
+    assert [ligne[0] for ligne in lignes] == [ref_v1.strip(), ref_v0.strip()]  # newest first
+    assert "2 photos" in err
+    code, out, err = run(capsys, "evolution", "-t", "reg:93", "--avant", "historique:2023-05-17",
+                         "--apres", "historique:2024-09-12")
+    assert code == 0, err
+    r = json.loads(out)
+    assert (r["avant"]["date"], r["apres"]["date"]) == ("2023-05-17", "2024-09-12")
+    assert r["avant"]["source"] == r["apres"]["source"] == "historique"
+    assert r["ouverts"] == r["fermes"] == [] and r["modifies"] == []
+    code, _, err = run(capsys, "evolution", "-t", "reg:93", "--avant", "historique:2020-01-01", "--apres", "embarque")
+    assert code == 1 and "photos disponibles du 12/09/2024, 17/05/2023" in err
+    code, _, _ = run(capsys, "historique", "-t", "reg:93", "--retirer", ref_v0.strip())
+    assert code == 0
+    code, out, _ = run(capsys, "historique", "-t", "reg:93")
+    assert len(out.splitlines()) == 1
+
+
+def test_historique_refuse_un_fichier_illisible_et_une_date_future(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIAGNOSTIC_CACHE_DIR", str(tmp_path / "cache"))
+    casse = tmp_path / "casse.json"
+    casse.write_text("{pas du json", encoding="utf-8")
+    code, _, err = run(capsys, "historique", "-t", "reg:93", "--ajouter", str(casse), "--date", "2024-01-01")
+    assert code == 1 and err.startswith("Erreur : ")
+    code, _, err = run(capsys, "historique", "-t", "reg:93", "--ajouter", V1, "--date", "2999-01-01")
+    assert code == 1 and err.startswith("Erreur : ")
+    assert not list((tmp_path / "cache").rglob("*.photo"))
