@@ -413,3 +413,17 @@ def telecharger_tableau(table: pd.DataFrame, libelle: str, *parties: str, feuill
 def legende_source(ctx: Contexte) -> None:
     info = ctx.resultat.source
     st.caption(f"Source : {info.libelle} — données du {info.date or 'date inconnue'}. Géographie : COG 2026, populations légales 2023 (INSEE).")
+
+
+CLE_EVOLUTION = "_evolution_choisie"
+
+
+def retenir_evolution(ctx: Contexte, evolution_json: dict) -> None:
+    """Keep the comparison last shown on the « Évolution » page for the fiche territoire (this session only)."""
+    st.session_state[CLE_EVOLUTION] = (ctx.territoire.id, evolution_json)
+
+
+def evolution_choisie(ctx: Contexte) -> dict | None:
+    """The comparison of the current territory last shown on the « Évolution » page, else None."""
+    retenue = st.session_state.get(CLE_EVOLUTION)
+    return retenue[1] if retenue and retenue[0] == ctx.territoire.id else None

@@ -27,15 +27,27 @@ auteur = st.text_input(
     "Auteur ou organisation (facultatif)", max_chars=120, key="fiche_auteur",
     help="Écrit sur la couverture, par exemple « Préfecture du Finistère — mission inclusion numérique ».",
 ).strip()
+# The last comparison made on the « Évolution » page for this territory, if any (this session's only).
+evolution = ui.evolution_choisie(ctx)
+inclure_evolution = False
+if evolution is not None:
+    inclure_evolution = st.checkbox(
+        f"Ajouter la partie « Évolution » ({evolution['avant']['libelle']} → {evolution['apres']['libelle']})",
+        value=True, key="fiche_evolution",
+    )
+else:
+    st.caption("Pour ajouter une partie « Évolution », comparez d'abord deux photos sur la page Évolution.")
 # The files hold this session's logo (and maybe its own data): they stay in this session's state only.
-cle = (ctx.cle, hashlib.sha256(logo_octets).hexdigest() if logo_octets else "", auteur)
+cle = (ctx.cle, hashlib.sha256(logo_octets).hexdigest() if logo_octets else "", auteur,
+       hashlib.sha256(repr(evolution).encode()).hexdigest() if inclure_evolution else "")
 
 if st.button("Préparer la fiche territoire", type="primary", icon=":material/slideshow:"):
     diag = ui.diagnostic(ctx)
     table = ui.table_communes(ctx)
     with st.spinner("Préparation de la carte, des graphiques et des trois fichiers…"):
         try:
-            contenu = construire(diag, table, lieux=ctx.lieux, auteur=auteur)
+            contenu = construire(diag, table, lieux=ctx.lieux, auteur=auteur,
+                                 evolution=evolution if inclure_evolution else None)
             st.session_state["_fiche"] = (cle, fichiers_rapport(contenu, logo=logo_octets))
         except (ImagesIndisponibles, LogoIllisible) as exc:
             st.session_state.pop("_fiche", None)
