@@ -3,13 +3,15 @@
 `charger_lieux` returns the places of the territory *and* of its neighbours within a buffer (distances
 to the nearest place must see across the border); `dans_territoire` tells them apart.
 Fallback order for online sources: the source itself → its last good cache (handled by the source)
-→ the embedded snapshot, each time saying so in `SourceInfo.message`.
+→ the embedded snapshot, each time saying so in `SourceInfo.message`. A dated picture of the history
+(`sources.historique`) is read back by `charger_photo`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +21,9 @@ from .paths import DATA_DIR
 from .sources.base import Lieux, SourceIndisponible, SourceInfo
 from .standard import fields
 from .standard.fields import CODE_COMMUNE, to_places_frame
+
+if TYPE_CHECKING:  # the history is imported when a picture is read, like the online sources
+    from .sources.historique import Historique, Photo
 
 SNAPSHOT_FILE = "lieux.parquet"
 SNAPSHOT_LABEL = "Instantané embarqué (fichiers publics 2022–2024, partiel)"
@@ -87,12 +92,21 @@ def charger_lieux(
 ) -> Lieux:
     """Places of `territoire` and its neighbours within `buffer_km`, from `source`.
 
-    `source` is "embarque", "api", "dataspace" or the path of a local file. When an online source
-    fails and has no good cache, the embedded snapshot is served and the message says so, unless
-    `repli_embarque` is False (the CLI: a file asked from the API must not silently hold old data).
+    `source` is "embarque", "api", "dataspace", a picture of the history ("historique:2026-12-01",
+    see `Historique.trouver`) or the path of a local file. When an online source fails and has no
+    good cache, the embedded snapshot is served and the message says so, unless `repli_embarque` is
+    False (the CLI: a file asked from the API must not silently hold old data).
     """
     if source == "embarque":
         return lieux_embarques(territoire, buffer_km)
+    if source.startswith("historique:"):
+        from .sources.historique import Historique, PhotoIntrouvable
+
+        try:
+            photo = Historique().trouver(source, territoire.id)
+        except PhotoIntrouvable as exc:
+            raise SourceIndisponible(str(exc)) from exc
+        return charger_photo(photo, territoire, buffer_km)
     if source in ("api", "dataspace"):
         try:
             resultat = _charger_en_ligne(territoire, source, api_url=api_url, token=token, buffer_km=buffer_km, progress=progress)
@@ -121,6 +135,32 @@ def charger_lieux(
         resultat = charger_fichier(path)
     except FichierIllisible as exc:
         raise SourceIndisponible(str(exc)) from exc
+    resultat.lieux = restreindre(resultat.lieux, territoire, buffer_km)
+    return resultat
+
+
+def charger_photo(photo: Photo, territoire, buffer_km: float = BUFFER_KM, historique: Historique | None = None) -> Lieux:
+    """The places of a picture of the history, read as its source would have read them, then
+    restricted to `territoire` and its neighbours (a picture of France covers every territory)."""
+    from .sources import api, dataspace, fichier
+    from .sources.historique import Historique, PhotoIllisible
+    from .sources.http import DownloadError
+
+    info = SourceInfo(nom="historique", libelle=photo.libelle, date=photo.date, message=photo.description)
+    try:
+        payload = (historique or Historique()).contenu(photo)
+        if photo.source == "api":
+            raw, notes = api.parse_export(payload)
+            resultat = api.to_lieux(raw, "api", info, notes)
+        elif photo.source == "dataspace":
+            resultat = dataspace.to_lieux(dataspace.parse_items(payload), info, [])
+        else:
+            lu = fichier.charger_fichier(payload, photo.nom_fichier)
+            resultat = Lieux(lieux=lu.lieux, source=info, rapport=lu.rapport)
+    except (PhotoIllisible, fichier.FichierIllisible) as exc:
+        raise SourceIndisponible(str(exc)) from exc
+    except DownloadError as exc:
+        raise SourceIndisponible(f"La photo du {photo.jour} n'est plus lisible ({exc.reason}) : choisissez-en une autre.") from exc
     resultat.lieux = restreindre(resultat.lieux, territoire, buffer_km)
     return resultat
 

@@ -23,3 +23,11 @@ def running_server():
 def server(running_server):
     running_server.reset()
     return running_server
+
+
+@pytest.fixture(autouse=True)
+def _cache_hors_du_compte(tmp_path_factory, monkeypatch):
+    """Every download now also lands in the history of pictures under the cache directory: no test
+    may write into the user's own cache (~/.cache/diagnostic-inclusion)."""
+    if "DIAGNOSTIC_CACHE_DIR" not in os.environ:
+        monkeypatch.setenv("DIAGNOSTIC_CACHE_DIR", str(tmp_path_factory.mktemp("cache_utilisateur")))

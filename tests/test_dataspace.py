@@ -190,7 +190,7 @@ def test_parse_items_errors(payload, reason):
 
 
 def test_odd_items_are_reported():
-    lieux = dataspace._to_lieux([{"id": "a", "nom": "A", "nouveau_champ": 1}, "pas un lieu", 3], "", [])
+    lieux = dataspace.to_lieux([{"id": "a", "nom": "A", "nouveau_champ": 1}, "pas un lieu", 3], dataspace._info(""), [])
     assert lieux.lieux["id"].tolist() == ["a"]
     assert lieux.rapport[0].startswith("2 élément(s) de la réponse du dataspace ne sont pas des lieux")
     assert lieux.rapport[1] == "Champs du dataspace hors du standard, non repris : nouveau_champ."

@@ -19,6 +19,7 @@ from ..standard.normalize import normalize
 from . import http
 from .base import Lieux, SourceInfo
 from .cache import Cache, download_meta, with_fallback
+from .historique import Historique
 
 DEFAULT_BASE_URL = "https://cartographie.societenumerique.gouv.fr"
 EXPORT_PATH = "/api/lieux/exporter"
@@ -50,13 +51,15 @@ def fetch_places(
     progress: http.Progress | None = None,
     cache: Cache | None = None,
     policy: http.RetryPolicy = http.DEFAULT_POLICY,
+    historique: Historique | None = None,
 ) -> Lieux:
     """Places of `territoire` (any object with id, niveau, code, codes_communes) and of the neighbour
     communes / départements given, from the national export.
 
     The base URL is `base_url`, else env DIAGNOSTIC_API_URL, else the public site. On success the
-    merged CSV is cached; on failure the last good cache is served (`repli=True`), else
-    `SourceIndisponible` is raised with a French message.
+    merged CSV is cached and kept as a dated picture in `historique` (default: `Historique()`); on
+    failure the last good cache is served (`repli=True`), else `SourceIndisponible` is raised with a
+    French message.
     """
     base = (base_url or os.environ.get("DIAGNOSTIC_API_URL") or DEFAULT_BASE_URL).rstrip("/")
     url = base + EXPORT_PATH
@@ -91,7 +94,8 @@ def fetch_places(
         return to_lieux(raw, "api", _info(""), [*base_notes, *cached_notes])
 
     key = Cache.key("api", territoire.id, base, [f"{t}={c}" for t, c in plan])
-    return with_fallback(download, parse_cached, cache=cache, key=key, service=SERVICE.title)
+    historique = historique if historique is not None else Historique()
+    return with_fallback(download, parse_cached, cache=cache, key=key, service=SERVICE.title, historique=historique)
 
 
 def plan_requests(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -26,6 +27,9 @@ import httpx
 from ..paths import cache_dir
 from .base import Lieux, SourceIndisponible
 from .http import DownloadError
+
+if TYPE_CHECKING:  # historique.py builds on this module's file layout: imported for types only
+    from .historique import Historique
 
 MAGIC = b"diagnostic-inclusion-cache 1\n"
 STALE_TEMP_SECONDS = 3600  # a temp file older than this was left by a killed process
@@ -63,11 +67,7 @@ class Cache:
     def key(source: str, territoire_id: str, base_url: str, extra: Iterable[str] = ()) -> str:
         """File-safe key; the service address and any extra request parts (neighbours) are hashed."""
         digest = hashlib.sha256("\n".join([redact_url(base_url), *sorted(extra)]).encode()).hexdigest()[:12]
-        ident = re.sub(r'[^A-Za-z0-9_-]', '-', territoire_id)
-        if len(ident) > 60:
-            # A perimeter's identifier holds its whole commune list: too long for a file name.
-            ident = f"{ident[:40]}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}"
-        return f"{source}_{ident}_{digest}"
+        return f"{source}_{territory_key(territoire_id)}_{digest}"
 
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.cache"
@@ -75,22 +75,8 @@ class Cache:
     def save(self, key: str, payload: bytes, meta: dict) -> Path:
         """Atomically write `payload` and `meta` as the cache of `key` (temp file, fsync, rename)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_temps(key)
-        meta = {**meta, "taille": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
-        header = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + header + b"\n")
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_directory(self.directory)
+        remove_stale_temps(self.directory, f".{key}.*.tmp")
+        write_entry(self.path(key), MAGIC, meta, payload)
         return self.path(key)
 
     def load(self, key: str) -> CacheRead:
@@ -106,12 +92,6 @@ class Cache:
             return CacheRead(_decode(data))
         except ValueError as exc:
             return CacheRead(None, _unreadable(path, str(exc)))
-
-    def _remove_stale_temps(self, key: str) -> None:
-        for tmp in self.directory.glob(f".{key}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
-                    tmp.unlink()
 
 
 def redact_url(url: str) -> str:
@@ -140,6 +120,7 @@ def with_fallback(
     key: str,
     service: str,
     refus: tuple[int, ...] = (),
+    historique: Historique | None = None,
 ) -> Lieux:
     """Run `download`; cache its payload on success, else serve the last good cache of `key`.
 
@@ -148,6 +129,9 @@ def with_fallback(
     (« L'API nationale »). Raises `SourceIndisponible` when neither works, and at once for the HTTP
     statuses in `refus`: the cache is shared by whoever uses the source, so a refused credential must
     not be answered with what another credential downloaded.
+
+    A successful download is also kept as a dated picture in `historique` (when given and recording
+    is on), whether or not the cache could be written; a download served from the cache adds none.
     """
     try:
         lieux, payload, meta = download()
@@ -162,6 +146,14 @@ def with_fallback(
             f"Le cache local n'a pas pu être enregistré ({exc.strerror or exc}) : les données sont à jour "
             "mais ne seront pas disponibles sans connexion."
         )
+    if historique is not None and historique.actif:
+        try:
+            historique.ajouter_telechargement(payload, meta)
+        except OSError as exc:
+            lieux.rapport.append(
+                f"Ce téléchargement n'a pas pu être ajouté à l'historique des photos ({exc.strerror or exc}) : "
+                "les données sont à jour mais ne pourront pas être comparées plus tard."
+            )
     return lieux
 
 
@@ -186,22 +178,11 @@ def _serve_cache(error: DownloadError, parse, cache: Cache, key: str, service: s
 
 
 def _decode(data: bytes) -> CacheEntry:
-    if not data.startswith(MAGIC):
-        raise ValueError("format inconnu")
-    end = data.find(b"\n", len(MAGIC))
-    if end < 0:
-        raise ValueError("fichier incomplet")
+    meta, payload = decode_entry(data, MAGIC)
     try:
-        meta = json.loads(data[len(MAGIC) : end])
-        size, digest = int(meta["taille"]), str(meta["sha256"])
         datetime.fromisoformat(meta["telecharge_le"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("métadonnées illisibles") from exc
-    payload = data[end + 1 :]
-    if len(payload) != size:
-        raise ValueError("fichier incomplet")
-    if hashlib.sha256(payload).hexdigest() != digest:
-        raise ValueError("contenu altéré")
     return CacheEntry(payload, meta)
 
 
@@ -209,7 +190,87 @@ def _unreadable(path: Path, why: str) -> str:
     return f"Le fichier de cache {path.name} est illisible ({why}) : il est ignoré et sera remplacé au prochain téléchargement réussi."
 
 
-def _fsync_directory(directory: Path) -> None:
+# -- the file layout shared with the history of downloads (historique.py) ------------------------
+# MAGIC line, one JSON header line, then the payload: one file is one atomic rename, and the header
+# alone (first line) says what the file holds without reading the payload.
+
+
+def territory_key(territoire_id: str) -> str:
+    """File-safe form of a territory id ("dep:29" → "dep-29"); long perimeter ids are shortened by a hash."""
+    ident = re.sub(r'[^A-Za-z0-9_-]', '-', territoire_id)
+    if len(ident) > 60:
+        # A perimeter's identifier holds its whole commune list: too long for a file name.
+        ident = f"{ident[:40]}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}"
+    return ident
+
+
+def write_entry(path: Path, magic: bytes, meta: dict, payload: bytes) -> dict:
+    """Atomically write `magic`, `meta` (plus taille and sha256) and `payload` to `path`; returns the header.
+
+    Temp file in the same directory (same file system, so the rename is atomic), fsync, rename, fsync
+    of the directory: a reader sees the old file or the whole new one, never half of it.
+    """
+    secrets = [name for name in meta if _SECRET_PARAM.search(name)]
+    if secrets:
+        # Callers never pass credentials; refusing here keeps a future mistake off the disk.
+        raise ValueError(f"refusing to write secret-looking metadata keys: {secrets}")
+    header = {**meta, "taille": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
+    line = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(magic + line + b"\n")
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_directory(path.parent)
+    return header
+
+
+def decode_header(data: bytes, magic: bytes) -> tuple[dict, int]:
+    """The header of an entry and the offset where its payload starts; ValueError (French reason) if unreadable.
+
+    `data` may be the whole file or only its beginning (listing reads the first line only).
+    """
+    if not data.startswith(magic):
+        raise ValueError("format inconnu")
+    end = data.find(b"\n", len(magic))
+    if end < 0:
+        raise ValueError("fichier incomplet")
+    try:
+        meta = json.loads(data[len(magic) : end])
+        int(meta["taille"]), str(meta["sha256"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("métadonnées illisibles") from exc
+    return meta, end + 1
+
+
+def decode_entry(data: bytes, magic: bytes) -> tuple[dict, bytes]:
+    """(header, payload) of a whole entry, the payload checked against the header's size and sha256."""
+    meta, start = decode_header(data, magic)
+    payload = data[start:]
+    if len(payload) != int(meta["taille"]):
+        raise ValueError("fichier incomplet")
+    if hashlib.sha256(payload).hexdigest() != meta["sha256"]:
+        raise ValueError("contenu altéré")
+    return meta, payload
+
+
+def remove_stale_temps(directory: Path, pattern: str) -> None:
+    """Remove the temp files matching `pattern` left by a killed process (older than STALE_TEMP_SECONDS);
+    younger ones may belong to another process writing right now."""
+    for tmp in directory.glob(pattern):
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
+                tmp.unlink()
+
+
+def fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; not possible on every platform (Windows), hence best effort.
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 import httpx
 
 from ..standard.fields import LIST_FIELDS, LIST_SEPARATOR, field_names
-from . import http
-from .api import plan_requests, region_departements, to_lieux
+from . import api, http
+from .api import plan_requests, region_departements
 from .base import Lieux, SourceInfo
 from .cache import Cache, download_meta, with_fallback
+from .historique import Historique
 
 DEFAULT_BASE_URL = "https://api.inclusion-numerique.anct.gouv.fr"
 CARTO_PATH = "/carto"
@@ -47,11 +48,12 @@ def fetch_places(
     cache: Cache | None = None,
     policy: http.RetryPolicy = http.DEFAULT_POLICY,
     page_size: int = PAGE_SIZE,
+    historique: Historique | None = None,
 ) -> Lieux:
     """Places of `territoire` and of the neighbours given, from the dataspace `/carto` view.
 
     Token: `token`, else env DIAGNOSTIC_DATASPACE_TOKEN. Base URL: `base_url`, else env
-    DIAGNOSTIC_DATASPACE_URL, else the ANCT's. Same cache and fallback as `api.fetch_places`.
+    DIAGNOSTIC_DATASPACE_URL, else the ANCT's. Same cache, history and fallback as `api.fetch_places`.
     """
     base = (base_url or os.environ.get("DIAGNOSTIC_DATASPACE_URL") or DEFAULT_BASE_URL).rstrip("/")
     url = base + CARTO_PATH
@@ -78,14 +80,17 @@ def fetch_places(
         items, merge_notes = merge_items(items)
         items = [_without_personal_data(item) for item in items]
         meta = download_meta("dataspace", territoire.id, url, len(items))
-        lieux = _to_lieux(items, meta["telecharge_le"], merge_notes)
+        lieux = to_lieux(items, _info(meta["telecharge_le"]), merge_notes)
         return lieux, json.dumps(items, ensure_ascii=False).encode("utf-8"), meta
 
     def parse_cached(payload: bytes) -> Lieux:
-        return _to_lieux(parse_items(payload), "", [])
+        return to_lieux(parse_items(payload), _info(""), [])
 
     key = Cache.key("dataspace", territoire.id, base, [json.dumps(f, sort_keys=True) for f in filters])
-    return with_fallback(download, parse_cached, cache=cache, key=key, service=SERVICE.title, refus=(401, 403))
+    historique = historique if historique is not None else Historique()
+    return with_fallback(
+        download, parse_cached, cache=cache, key=key, service=SERVICE.title, refus=(401, 403), historique=historique
+    )
 
 
 def plan_filters(
@@ -210,7 +215,8 @@ def _flat_value(value, is_list: bool):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
-def _to_lieux(items: list, date: str, notes: list[str]) -> Lieux:
+def to_lieux(items: list, info: SourceInfo, notes: list[str]) -> Lieux:
+    """`/carto` items (as `parse_items` gives them) → normalized places, with notes on what was not read."""
     records, unreadable = [], 0
     ignored: dict[str, None] = {}
     for item in items:
@@ -224,8 +230,11 @@ def _to_lieux(items: list, date: str, notes: list[str]) -> Lieux:
         notes.append(f"{unreadable} élément(s) de la réponse du dataspace ne sont pas des lieux (pas un objet JSON) et n'ont pas pu être lus.")
     if ignored:
         notes.append(f"Champs du dataspace hors du standard, non repris : {', '.join(sorted(ignored))}.")
-    info = SourceInfo(nom="dataspace", libelle=LIBELLE, date=date)
-    return to_lieux(records, "dataspace", info, notes)
+    return api.to_lieux(records, "dataspace", info, notes)
+
+
+def _info(date: str) -> SourceInfo:
+    return SourceInfo(nom="dataspace", libelle=LIBELLE, date=date)
 
 
 def _bad_payload(what: str, reason: str) -> http.DownloadError:
