@@ -159,3 +159,7 @@ def fichier_du_territoire(complet: Lieux, territoire, date: str | None = None) -
     source = replace(complet.source, date=date) if date else complet.source
     return Lieux(lieux=restreindre(complet.lieux, territoire), source=source, rapport=list(complet.rapport),
                  champs_v0=complet.champs_v0)
+
+
+def choix_par_ref(choix: list[Choix], ref: str) -> Choix:
+    return next(c for c in choix if c.ref == ref)
