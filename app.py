@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/qualite.py", title="Qualité des données", icon=":material/fact_check:"),
     st.Page("pages/lieux.py", title="Lieux", icon=":material/table_view:"),
     st.Page("pages/comparer.py", title="Comparer", icon=":material/compare_arrows:"),
+    st.Page("pages/evolution.py", title="Évolution", icon=":material/history:"),
     st.Page("pages/rapport.py", title="Fiche territoire", icon=":material/slideshow:"),
     st.Page("pages/mise_a_jour.py", title="Mettre à jour les données", icon=":material/upload_file:"),
     st.Page("pages/carte_integrer.py", title="Carte à intégrer", icon=":material/share:"),

@@ -264,11 +264,23 @@ def barre_laterale() -> Contexte | None:
     return ctx
 
 
+def jeton_dataspace() -> str:
+    """This session's dataspace token (typed in the sidebar), else the operator's for the whole server."""
+    return st.session_state.get("_jeton") or os.environ.get("DIAGNOSTIC_DATASPACE_TOKEN", "")
+
+
+def texte_brut(texte: str) -> str:
+    """Data text for st.markdown, st.caption, st.info…: markdown characters escaped and < > & written as
+    entities, so that a name from a file stays text."""
+    texte = str(texte).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]#|~$])", r"\\\1", texte)
+
+
 def _contexte(t: territories.Territoire, source: str) -> Contexte | None:
     if source in SOURCES_PARTAGEES:
         return Contexte(territoire=t, source=source, resultat=lieux_partages(t.id, source))
     if source == "dataspace":
-        jeton = st.session_state.get("_jeton") or os.environ.get("DIAGNOSTIC_DATASPACE_TOKEN", "")
+        jeton = jeton_dataspace()
         if not jeton:
             st.info("Saisissez le jeton du dataspace ANCT dans le panneau de gauche pour charger les lieux.")
             return None

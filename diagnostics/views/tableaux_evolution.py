@@ -2,10 +2,17 @@
 (formula-safe: `views.fichiers`)."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from ..evolution import Evolution
+from ..standard.fields import split_list
+from ..territories import normalize_name
 from .fichiers import csv_tableau, xlsx_classeur
+from .format import nombre, pourcentage
 
 COLONNES_CHANGEMENTS = {
     "type": "Changement",
@@ -75,3 +82,104 @@ def xlsx_evolution(evolution: Evolution) -> bytes:
         "Sources": sources,
         "Avertissements": pd.DataFrame({"Avertissement": evolution.avertissements}),
     })
+
+
+# Headline cards of the page: key of `evolution.INDICATEURS` → (French label, kind, more is worse).
+CARTES: dict[str, tuple[str, str, bool]] = {
+    "nb_lieux": ("Lieux", "nombre", False),
+    "lieux_pour_10000_habitants": ("Lieux pour 10 000 hab.", "decimal", False),
+    "population_a_moins_de_10_km": ("Habitants à moins de 10 km", "nombre", False),
+    "zones_blanches_population": ("Habitants en zone blanche", "nombre", True),
+    "accessibilite_moyenne": ("Accessibilité moyenne", "decimal", False),
+    "part_fiches_a_jour": ("Part des fiches à jour", "part", False),
+}
+
+
+@dataclass(frozen=True)
+class Carte:
+    """One headline card: `valeur` says before → after, `delta` the signed difference ("" when none)."""
+
+    cle: str
+    libelle: str
+    valeur: str
+    delta: str
+    inverse: bool  # a rise is bad news (more inhabitants in white zones)
+    aide: str
+
+
+def _formater(x, genre: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if genre == "part":
+        return pourcentage(x, 1)
+    return nombre(x, 2 if genre == "decimal" else 0)
+
+
+def _ecart(x, genre: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x == 0:
+        return ""
+    signe = "+" if x > 0 else "-"
+    if genre == "part":
+        return f"{signe}{nombre(abs(x) * 100, 1)}\u202fpt"
+    if genre == "decimal":
+        # A small change still shows: 0,004 rather than a signed 0,00.
+        return signe + nombre(abs(x), 2 if abs(x) >= 0.005 else 3)
+    return signe + nombre(abs(x))
+
+
+def _jour(date: str) -> str:
+    date = str(date or "")
+    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) >= 10 else "date inconnue"
+
+
+def cartes_indicateurs(evolution: Evolution) -> list[Carte]:
+    """The headline figures before → after with their difference, French-formatted."""
+    lignes = evolution.indicateurs.set_index("cle")
+    date_a, date_b = _jour(evolution.avant["date"]), _jour(evolution.apres["date"])
+    cartes = []
+    for cle, (libelle, genre, inverse) in CARTES.items():
+        avant, apres = (None if pd.isna(v) else v for v in (lignes.at[cle, "avant"], lignes.at[cle, "apres"]))
+        difference = None if avant is None or apres is None else apres - avant
+        cartes.append(Carte(
+            cle=cle, libelle=libelle, valeur=f"{_formater(avant, genre)} → {_formater(apres, genre)}",
+            delta=_ecart(difference, genre), inverse=inverse,
+            aide=f"{lignes.at[cle, 'libelle']} : {_formater(avant, genre)} le {date_a}, {_formater(apres, genre)} le {date_b}.",
+        ))
+    return cartes
+
+
+def comptes_changements(evolution: Evolution) -> dict[str, int]:
+    return {
+        "Ouverts": len(evolution.ouverts), "Fermés": len(evolution.fermes),
+        "Déplacés": len(evolution.deplaces), "Modifiés": evolution.nb_modifies,
+    }
+
+
+def valeurs_liste(table: pd.DataFrame, colonne: str) -> list[str]:
+    """Distinct values of a list column ("a|b") of the changes table, sorted, for a filter."""
+    valeurs = {v for cellule in table[colonne].astype(str) for v in split_list(cellule)}
+    return sorted(valeurs, key=normalize_name)
+
+
+def filtrer_changements(
+    table: pd.DataFrame,
+    types: list[str] | None = None,
+    familles: list[str] | None = None,
+    dispositifs: list[str] | None = None,
+    commune: str = "",
+) -> pd.DataFrame:
+    """Rows of `table_changements` of the chosen kinds of change, families and dispositifs (any when
+    empty) whose commune (name or code) contains `commune`, accents and case aside."""
+    garder = pd.Series(True, index=table.index)
+    if types:
+        garder &= table["Changement"].isin(types)
+    if familles:
+        garder &= table["Famille"].isin(familles)
+    if dispositifs:
+        voulus = set(dispositifs)
+        garder &= np.array([bool(voulus & set(split_list(v))) for v in table["Dispositifs"].astype(str)], dtype=bool)
+    texte = normalize_name(commune or "")
+    if texte:
+        noms = table["Commune"].astype(str).map(normalize_name)
+        garder &= noms.str.contains(texte, regex=False) | table["Code commune"].astype(str).str.startswith(commune.strip())
+    return table[garder].reset_index(drop=True)
