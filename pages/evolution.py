@@ -36,6 +36,7 @@ if ui_evolution.meme_photo(avant, apres):
     st.stop()
 
 evolution = ui_evolution.evolution(t, avant, apres)
+ui.retenir_evolution(ctx, evolution.to_json())  # offered as a part of the fiche territoire
 ctx_graphiques = ui_evolution.contexte_graphiques(t, avant, apres)
 for titre, photo in (("Avant", avant), ("Après", apres)):
     info = photo.lieux.source
