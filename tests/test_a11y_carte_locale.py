@@ -4,7 +4,6 @@ screen reader's map, corrected colours, 200 % zoom, reduced motion — and the a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from diagnostics.sources import cache as cache_module
+from diagnostics.sources import entrees
 from diagnostics.sources.base import Lieux, SourceIndisponible, SourceInfo
 from diagnostics.sources.cache import Cache, download_meta, redact_url, with_fallback
 from diagnostics.sources.http import DownloadError
@@ -84,7 +84,7 @@ def test_failed_write_keeps_previous_cache_and_leaves_no_temp(cache, monkeypatch
     def fail(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache_module.os, "replace", fail)
+    monkeypatch.setattr(entrees.os, "replace", fail)
     with pytest.raises(OSError):
         cache.save(KEY, b"nouveau contenu", _meta())
     assert cache.path(KEY).read_bytes() == before
@@ -98,7 +98,7 @@ def test_kill_during_write_keeps_previous_cache(cache, monkeypatch):
     def killed(fd):
         raise KeyboardInterrupt  # what a Ctrl-C between write and rename looks like
 
-    monkeypatch.setattr(cache_module.os, "fsync", killed)
+    monkeypatch.setattr(entrees.os, "fsync", killed)
     with pytest.raises(KeyboardInterrupt):
         cache.save(KEY, b"nouveau contenu", _meta())
     assert cache.path(KEY).read_bytes() == before
@@ -109,7 +109,7 @@ def test_temp_file_left_by_a_killed_process_is_ignored_then_cleaned(cache):
     cache.save(KEY, PAYLOAD, _meta())
     stale = cache.directory / f".{KEY}.abc123.tmp"
     stale.write_bytes(b"moitie d'un telechargement")
-    old = time.time() - 2 * cache_module.STALE_TEMP_SECONDS
+    old = time.time() - 2 * entrees.STALE_TEMP_SECONDS
     os.utime(stale, (old, old))
     recent = cache.directory / f".{KEY}.def456.tmp"  # maybe another process writing right now
     recent.write_bytes(b"en cours")
@@ -178,7 +178,7 @@ def test_with_fallback_reports_a_cache_that_cannot_be_written(cache, monkeypatch
     def fail(*args):
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(cache_module.os, "replace", fail)
+    monkeypatch.setattr(entrees.os, "replace", fail)
     result = with_fallback(lambda: (_lieux(), PAYLOAD, _meta()), lambda p: _lieux(), cache=cache, key=KEY, service="L'API nationale")
     assert result.source.repli is False
     assert any("n'a pas pu être enregistré" in note and "Permission denied" in note for note in result.rapport)

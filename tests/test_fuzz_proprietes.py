@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from diagnostics import territories
-from diagnostics.indicators import distances as dist
 from diagnostics.indicators import temps_route
 from diagnostics.indicators import horaires
 from diagnostics.sources.fichier import FichierIllisible, read_table

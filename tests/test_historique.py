@@ -17,7 +17,8 @@ from diagnostics import places, territories
 from diagnostics.sources import api, dataspace, http
 from diagnostics.sources import historique as historique_module
 from diagnostics.sources.base import SourceIndisponible
-from diagnostics.sources.cache import STALE_TEMP_SECONDS, Cache, download_meta
+from diagnostics.sources.cache import Cache, download_meta
+from diagnostics.sources.entrees import STALE_TEMP_SECONDS
 from diagnostics.sources.fichier import charger_fichier
 from diagnostics.sources.historique import (
     Historique,

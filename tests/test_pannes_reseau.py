@@ -31,7 +31,6 @@ from fake_api import FIXTURE, TOKEN, FakeApi
 
 from diagnostics import diagnostic as diag
 from diagnostics import territories
-from diagnostics.indicators import distances as dist
 from diagnostics.indicators import temps_route
 from diagnostics.sources import api, dataspace
 from diagnostics.sources.cache import Cache

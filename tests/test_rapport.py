@@ -2,7 +2,6 @@
 embedded places of Brest Métropole (8 communes)."""
 import dataclasses
 import io
-import math
 import re
 import shutil
 from pathlib import Path

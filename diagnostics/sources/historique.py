@@ -25,7 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..paths import cache_dir
-from .cache import (
+from .entrees import (
     decode_entry,
     decode_header,
     remove_stale_temps,
