@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import photos_evolution as pe
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import photos_evolution as pe
 from diagnostics.sources.historique import Historique
 
 RACINE = Path(__file__).resolve().parents[1]
