@@ -149,3 +149,18 @@ def test_an_uploaded_file_stays_in_the_session_unless_asked(historique):
     assert not at.exception
     assert at.error and "« Après »" in at.error[0].value
     assert _param(at, "avant") == photo_avant.ref
+
+
+def test_a_download_now_is_compared_and_kept_in_the_history(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIAGNOSTIC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DIAGNOSTIC_API_URL", server.url)
+    at = _page("dep:13", avant="embarque", apres="api")
+    _ok(at)
+    assert any(m.label == "Lieux ouverts" for m in at.metric)
+    assert _param(at, "apres") == "api"
+    gardees = Historique().photos("dep:13")
+    assert [p.source for p in gardees] == ["api"], "every successful download is a dated picture"
+    # The next visit lists it, and it can be named in the URL.
+    at = _page("dep:13", avant="embarque", apres=gardees[0].ref)
+    _ok(at)
+    assert _param(at, "apres") == gardees[0].ref
