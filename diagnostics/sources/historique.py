@@ -91,7 +91,9 @@ class Retention:
 
 @dataclass(frozen=True)
 class Photo:
-    ref: str  # "historique:2026-12-01T10:22:03Z" (download) or "historique:2024-09-12~<sha12>" (added file)
+    # "historique:2026-12-01T10:22:03Z" (download; "~<sha12>" appended when that second is taken) or
+    # "historique:2024-09-12~<sha12>" (added file); unique among a territory's own pictures
+    ref: str
     date: str  # YYYY-MM-DD of the data: download day (UTC) or the date the user gave
     moment: str  # full ISO timestamp (UTC, "Z") used for ordering
     source: str  # "api" | "dataspace" | "fichier"
@@ -195,8 +197,7 @@ class Historique:
     def trouver(self, ref: str, territoire_id: str) -> Photo:
         """The picture named by `ref`: a full ref, "historique:YYYY-MM-DD" (the newest of that day), with
         or without the prefix. The territory's own pictures win over France's."""
-        voulu = ref.strip()
-        voulu = voulu.removeprefix(PREFIXE)
+        voulu = ref.strip().removeprefix(PREFIXE)
         photos = self.photos(territoire_id)
         propres_dabord = sorted(photos, key=lambda p: p.territoire != territoire_id)  # stable: newest first within
         for critere in (lambda p: p.ref == PREFIXE + voulu, lambda p: p.moment == voulu, lambda p: p.date == voulu):
