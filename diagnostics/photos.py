@@ -84,9 +84,10 @@ def defauts(choix: list[Choix]) -> tuple[str, str]:
     connus = [c for c in choix if c.ref == EMBARQUE or c.historique]
     if not connus:
         return EMBARQUE, EMBARQUE
-    # Stable sorts: between equal dates the list's order decides (the snapshot first).
-    ordre = sorted(connus, key=lambda c: c.date or "9999")
-    return ordre[0].ref, sorted(connus, key=lambda c: c.date or "")[-1].ref
+    plus_ancien = min(connus, key=lambda c: c.date or "9999")
+    # The last of the newest: between equal dates a picture of the history beats the snapshot.
+    plus_recent = max(reversed(connus), key=lambda c: c.date or "")
+    return plus_ancien.ref, plus_recent.ref
 
 
 def resoudre(valeur: str | None, choix: list[Choix], territoire_id: str, historique=None) -> str | None:

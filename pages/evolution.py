@@ -44,8 +44,9 @@ for titre, photo in (("Avant", avant), ("Après", apres)):
 
 st.header("Chiffres clés", divider="gray")
 cartes = te.cartes_indicateurs(evolution)
-for rang in (cartes[:3], cartes[3:]):
-    for colonne, carte in zip(st.columns(3), rang):
+# Two cards a row: « 5 165 064 → 5 180 212 » needs the width.
+for rang in (cartes[i:i + 2] for i in range(0, len(cartes), 2)):
+    for colonne, carte in zip(st.columns(2), rang):
         colonne.metric(
             carte.libelle, carte.valeur, delta=carte.delta or None,
             delta_color="inverse" if carte.inverse else "normal", help=carte.aide,

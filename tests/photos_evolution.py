@@ -67,7 +67,10 @@ def attendus() -> dict[str, int]:
         1 for i in communs
         if _positionnee(par_id_avant[i]) and _positionnee(par_id_apres[i]) and _distance_m(par_id_avant[i], par_id_apres[i]) > 200
     )
-    champs = lambda ligne: {k: v for k, v in ligne.items() if k not in ("latitude", "longitude")}  # noqa: E731
+
+    def champs(ligne: dict) -> dict:
+        return {k: v for k, v in ligne.items() if k not in ("latitude", "longitude")}
+
     modifies = sum(1 for i in communs if champs(par_id_avant[i]) != champs(par_id_apres[i]))
     return {
         "ouverts": len(par_id_apres.keys() - par_id_avant.keys()),

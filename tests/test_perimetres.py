@@ -24,7 +24,7 @@ from diagnostics.views import fichiers
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 BREST_METROPOLE, MORLAIX_CO = "epci:242900314", "epci:242900835"
 PAGES = ["pages/synthese.py", "pages/carte.py", "pages/offre.py", "pages/zones_blanches.py", "pages/qualite.py",
-         "pages/lieux.py", "pages/comparer.py", "pages/rapport.py", "pages/carte_integrer.py"]
+         "pages/lieux.py", "pages/comparer.py", "pages/evolution.py", "pages/rapport.py", "pages/carte_integrer.py"]
 
 
 def _diag(t, parties=("comparaison",)):

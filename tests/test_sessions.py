@@ -22,7 +22,7 @@ TITRE_CARTE = "Carte — Bouches-du-Rhône"
 NOM_FICHIER = "lieux-session-a-9c41.csv"
 LIEU_FICHIER = "Lieu Televerse Alpha 9c41"  # only in A's upload
 LIEU_DATASPACE = "Lieu Dataspace Beta 5e72"  # only in what A's token fetches
-PAGES = ["", "carte", "offre", "zones_blanches", "qualite", "lieux", "comparer", "rapport", "mise_a_jour", "carte_integrer"]
+PAGES = ["", "carte", "offre", "zones_blanches", "qualite", "lieux", "comparer", "evolution", "rapport", "mise_a_jour", "carte_integrer"]
 
 
 def _fixture_rows() -> tuple[list[str], list[dict[str, str]]]:

@@ -9,9 +9,9 @@ import re
 from collections import Counter
 
 import pandas as pd
+import photos_evolution as pe
 import pytest
 
-import photos_evolution as pe
 from diagnostics import photos, territories
 from diagnostics.evolution import comparer
 from diagnostics.sources.historique import Historique

@@ -70,7 +70,8 @@ def figure_ouvertures(evolution: Evolution, niveau: str = "dispositif") -> go.Fi
         title={"text": _texte(titre), "subtitle": {"text": _texte(sous_titre)}},
         template="plotly_white", separators=_SEPARATEURS, barmode="group", bargap=0.25,
         height=160 + 52 * max(len(table), 2), margin={"l": 10, "r": 30, "t": 80, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        # On the right, apart from the title's subtitle.
+        legend={"yanchor": "top", "y": 1.0, "traceorder": "normal"},
     )
     return fig
 
