@@ -2,9 +2,10 @@
 local fake API for the downloads that feed it, and pictures read back as places."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -252,52 +253,69 @@ def test_removed_picture_and_stale_temp_files(hist):
     assert not stale.exists() and recent.exists()
 
 
-def _add_many(directory: str, worker: int, count: int, start) -> None:
-    start.wait(30)
-    hist = Historique(Path(directory), Retention(derniers=1000, mois=1000))
-    for n in range(count):
-        # Same second for everybody: the refs must still come out unique.
-        hist.ajouter_telechargement(f"{worker}-{n}".encode() * 1000, meta(datetime.now(UTC)))
+# Children are plain `python -c` processes: multiprocessing's spawn would re-run whatever script is
+# `__main__` in the test process (after an AppTest, a Streamlit page).
+_AJOUTS = """
+import sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from diagnostics.sources.historique import Historique, Retention
+directory, worker, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+hist = Historique(Path(directory), Retention(derniers=1000, mois=1000))
+while not go.exists():
+    time.sleep(0.01)
+for n in range(20):
+    # Same second for everybody: the refs must still come out unique.
+    meta = {"source": "api", "territoire": "dep:29", "url": "http://127.0.0.1/x",
+            "telecharge_le": datetime.now(UTC).isoformat(timespec="seconds"), "lignes": 1}
+    hist.ajouter_telechargement(f"{worker}-{n}".encode() * 1000, meta)
+"""
+
+_SUSPENDU = """
+import os, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from diagnostics.sources.historique import Historique
+directory, ready = sys.argv[1], Path(sys.argv[2])
+def hang(*args):
+    ready.touch()
+    time.sleep(600)
+os.replace = hang  # this child only: the payload is written and synced, the rename never comes
+meta = {"source": "api", "territoire": "dep:29", "url": "http://127.0.0.1/x",
+        "telecharge_le": datetime.now(UTC).isoformat(timespec="seconds"), "lignes": 1}
+Historique(Path(directory)).ajouter_telechargement(b"x" * 5_000_000, meta)
+"""
+
+
+def _enfant(code: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=Path(__file__).resolve().parents[1])
 
 
 def test_processes_adding_at_once_all_land(tmp_path):
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
-    workers = [ctx.Process(target=_add_many, args=(str(tmp_path), w, 20, start)) for w in range(2)]
-    for w in workers:
-        w.start()
-    start.set()
-    for w in workers:
-        w.join(120)
-    assert [w.exitcode for w in workers] == [0, 0]
-    hist = Historique(tmp_path)
+    dossier, go = tmp_path / "historique", tmp_path / "go"
+    workers = [_enfant(_AJOUTS, str(dossier), str(w), str(go)) for w in range(2)]
+    time.sleep(0.5)  # both started (importing): then released together
+    go.touch()
+    assert [w.wait(120) for w in workers] == [0, 0]
+    hist = Historique(dossier)
     photos = hist.photos("dep:29")
     assert len(photos) == 40 and len({p.ref for p in photos}) == 40
     assert {hist.contenu(p) for p in photos} == {f"{w}-{n}".encode() * 1000 for w in range(2) for n in range(20)}
-    assert hist.illisibles() == [] and list(tmp_path.rglob("*.tmp")) == []
-
-
-def _hang_before_rename(directory: str, ready) -> None:
-    def hang(*args):
-        ready.set()
-        time.sleep(600)
-
-    os.replace = hang  # this child only: the payload is written and synced, the rename never comes
-    Historique(Path(directory)).ajouter_telechargement(b"x" * 5_000_000, meta(datetime.now(UTC)))
+    assert hist.illisibles() == [] and list(dossier.rglob("*.tmp")) == []
 
 
 def test_process_killed_mid_write_leaves_only_complete_pictures(tmp_path):
-    hist = Historique(tmp_path)
+    dossier, ready = tmp_path / "historique", tmp_path / "ready"
+    hist = Historique(dossier)
     before = hist.ajouter_telechargement(b"complet", meta("2026-01-01T00:00:00+00:00"))
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    child = ctx.Process(target=_hang_before_rename, args=(str(tmp_path), ready))
-    child.start()
-    assert ready.wait(60)
-    os.kill(child.pid, signal.SIGKILL)
-    child.join(30)
-    assert child.exitcode == -signal.SIGKILL
-    assert len(list(tmp_path.rglob("*.tmp"))) == 1  # the half picture, which no listing shows
+    child = _enfant(_SUSPENDU, str(dossier), str(ready))
+    limite = time.time() + 60
+    while not ready.exists() and time.time() < limite:
+        time.sleep(0.05)
+    assert ready.exists()
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(30) == -signal.SIGKILL
+    assert len(list(dossier.rglob("*.tmp"))) == 1  # the half picture, which no listing shows
     assert hist.photos("dep:29") == [before] and hist.illisibles() == []
     assert hist.contenu(before) == b"complet"
     after = hist.ajouter_telechargement(b"suivant", meta("2026-01-02T00:00:00+00:00"))  # the lock died with it
