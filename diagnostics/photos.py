@@ -6,10 +6,12 @@ Pure functions of the history on disk; the dashboard adds the caching and the wi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .places import charger_lieux, snapshot_date
+from .places import charger_lieux, charger_photo, restreindre, snapshot_date
 from .sources.base import Lieux, SourceIndisponible
+from .sources.fichier import charger_fichier
+from .sources.historique import Historique, PhotoIntrouvable
 
 EMBARQUE, API, FICHIER = "embarque", "api", "fichier"
 PREFIXE_HISTORIQUE = "historique:"
@@ -37,12 +39,7 @@ class Choix:
 
 
 def photos_historique(territoire_id: str, historique=None) -> list:
-    """The history's pictures of the territory (France's included), newest first; none when this
-    installation has no history of pictures."""
-    try:
-        from .sources.historique import Historique
-    except ImportError:  # the history module is missing from this installation
-        return []
+    """The history's pictures of the territory (France's included), newest first."""
     return (historique or Historique()).photos(territoire_id)
 
 
@@ -105,10 +102,6 @@ def resoudre(valeur: str | None, choix: list[Choix], territoire_id: str, histori
     if not valeur.startswith(PREFIXE_HISTORIQUE):
         return None
     try:
-        from .sources.historique import Historique, PhotoIntrouvable
-    except ImportError:
-        return None
-    try:
         photo = (historique or Historique()).trouver(valeur, territoire_id)
     except PhotoIntrouvable:
         return None
@@ -123,13 +116,6 @@ def charger(ref: str, territoire, *, historique=None, **options) -> Lieux:
     if ref == API:
         return charger_lieux(territoire, API, **options)
     if ref.startswith(PREFIXE_HISTORIQUE):
-        try:
-            from .places import charger_photo
-            from .sources.historique import Historique, PhotoIntrouvable
-        except ImportError as exc:
-            raise SourceIndisponible(
-                "L'historique des photos n'est pas disponible dans cette installation : choisissez une autre photo."
-            ) from exc
         historique = historique or Historique()
         try:
             photo = historique.trouver(ref, territoire.id)
@@ -145,18 +131,12 @@ def source_du_choix(ref: str, choix: list[Choix]) -> str:
 
 def lire_fichier(contenu: bytes, nom_fichier: str) -> Lieux:
     """An uploaded file read whole (`sources.fichier.FichierIllisible` with a French sentence if not)."""
-    from .sources.fichier import charger_fichier
-
     return charger_fichier(contenu, nom_fichier)
 
 
 def fichier_du_territoire(complet: Lieux, territoire, date: str | None = None) -> Lieux:
     """An uploaded file's places restricted to the territory and its neighbours; `date` (YYYY-MM-DD),
     when the person gives it, stands for the file's own date (its latest `date_maj`)."""
-    from dataclasses import replace
-
-    from .places import restreindre
-
     source = replace(complet.source, date=date) if date else complet.source
     return Lieux(lieux=restreindre(complet.lieux, territoire), source=source, rapport=list(complet.rapport),
                  champs_v0=complet.champs_v0)

@@ -1,6 +1,5 @@
 """Qualité des données: freshness, completeness, duplicate candidates, unreadable hours, positions and
 contacts of the territory's places, and the per-place to-do list saying where each record is corrected."""
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -18,7 +17,7 @@ n = resume["nb_lieux"]
 paires = ui.memoiser(ctx, "doublons", (), lambda: qualite.doublons(lieux))
 todo = ui.memoiser(
     ctx, "a_faire", (),
-    lambda: qualite.a_faire(lieux, paires_doublons=paires if paires is not None else pd.DataFrame()),
+    lambda: qualite.a_faire(lieux, paires_doublons=paires),
 )
 criteres = ui.memoiser(ctx, "criteres_completude", (), lambda: qualite.criteres_remplis(lieux))
 scores = ui.memoiser(ctx, "completude", (), lambda: qualite.completude(lieux))
@@ -45,7 +44,7 @@ c2.metric(
     help="Moyenne du score de complétude des fiches : 24 critères de la Cartographie nationale, pondérés 2 ou 1 (total 43).",
 )
 c3.metric(
-    "Doublons probables", "—" if paires is None else nombre(len(paires)),
+    "Doublons probables", nombre(len(paires)),
     help="Paires de lieux d'une même commune dont le nom, l'adresse et la position se ressemblent "
     "(score d'au moins 80 %) : probablement le même lieu publié deux fois.",
 )
@@ -74,19 +73,16 @@ with droite:
 ui.legende_source(ctx)
 
 st.subheader("Doublons probables")
-if paires is None:
-    st.info("La détection des doublons n'est pas disponible dans cette installation.")
-else:
-    doublons = g.table_doublons(lieux, paires)
-    st.write(f"Paires de fiches décrivant probablement le même lieu : {nombre(len(doublons))}.")
-    st.dataframe(
-        g.format_francais(doublons, {"Ressemblance (%)": 0, "Distance (m)": 0}), hide_index=True, width="stretch",
-    )
-    ui.legende_source(ctx)
-    st.download_button(
-        "Doublons probables (CSV)", data=lambda: fichiers.csv_tableau(doublons), mime="text/csv", icon=":material/download:",
-        file_name=fichiers.nom_fichier("doublons", ctx.territoire.nom, extension="csv"), on_click="ignore",
-    )
+doublons = g.table_doublons(lieux, paires)
+st.write(f"Paires de fiches décrivant probablement le même lieu : {nombre(len(doublons))}.")
+st.dataframe(
+    g.format_francais(doublons, {"Ressemblance (%)": 0, "Distance (m)": 0}), hide_index=True, width="stretch",
+)
+ui.legende_source(ctx)
+st.download_button(
+    "Doublons probables (CSV)", data=lambda: fichiers.csv_tableau(doublons), mime="text/csv", icon=":material/download:",
+    file_name=fichiers.nom_fichier("doublons", ctx.territoire.nom, extension="csv"), on_click="ignore",
+)
 
 st.subheader("Horaires, positions et contacts")
 gauche, droite = st.columns(2)

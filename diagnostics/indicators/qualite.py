@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..standard.doublons import candidats_doublons
 from ..standard.fields import ANOMALIES, CODE_COMMUNE, PIVOT_INCONNU, POSITION_APPROX
 from . import horaires as horaires_mod
 
@@ -190,17 +191,12 @@ def _bad_items(places: pd.DataFrame, champ: str, pattern: re.Pattern, is_list: b
     return out
 
 
-def doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m: float = 200) -> pd.DataFrame | None:
-    """Duplicate candidates (index_a, index_b, score, distance_m, raisons), or None when the scoring
-    module is not available.
+def doublons(places: pd.DataFrame, seuil: float = 0.8, distance_max_m: float = 200) -> pd.DataFrame:
+    """Duplicate candidates (index_a, index_b, score, distance_m, raisons).
 
-    Integration point: the scoring is `diagnostics.standard.doublons.candidats_doublons` (name and
-    address similarity, distance, same commune); this module only presents its pairs.
+    The scoring is `diagnostics.standard.doublons.candidats_doublons` (name and address similarity,
+    distance, same commune); this module only presents its pairs.
     """
-    try:
-        from ..standard.doublons import candidats_doublons
-    except ImportError:
-        return None
     return candidats_doublons(places, seuil=seuil, distance_max_m=distance_max_m)
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from diagnostics.sources.base import Lieux, SourceInfo
-from diagnostics.standard.cellules import cell_text
-from diagnostics.standard.normalize import normalize
-from diagnostics.standard.regles import DATES_FICTIVES
+from ..communes import attach_communes
+from ..standard.cellules import cell_text
+from ..standard.normalize import normalize
+from ..standard.regles import DATES_FICTIVES
+from .base import Lieux, SourceInfo
 
 _FORMATS_ACCEPTES = "CSV, XLSX, JSON ou GeoJSON"
 _IDENTIFYING = ("nom", "adresse", "commune", "code_postal")  # a file with none of them is not a places table
@@ -73,12 +74,7 @@ def charger_fichier(path: str | Path | bytes, nom_fichier: str | None = None) ->
             f"Aucune colonne de « {nom_fichier} » n'est reconnue : nommez les colonnes comme le standard "
             "(nom, adresse, commune, code_postal, latitude, longitude…)."
         )
-    try:
-        from diagnostics.communes import attach_communes
-    except ImportError:
-        attach_communes = None
-    if attach_communes is not None:
-        lieux = attach_communes(lieux)
+    lieux = attach_communes(lieux)
     source = SourceInfo(
         nom="fichier",
         libelle=f"Fichier {nom_fichier}",
