@@ -121,16 +121,24 @@ def identifiants_amont(place_id: str) -> frozenset[str]:
 
 
 class _Features:
-    """Per-place comparison features, computed once."""
+    """Per-place comparison features, computed once, and only for the places of `a_comparer` (those
+    sharing their commune with another: most places of a national file are alone in theirs)."""
 
-    def __init__(self, places: pd.DataFrame):
-        self.bloc = _blocks(places)
+    def __init__(self, places: pd.DataFrame, bloc: np.ndarray, a_comparer: np.ndarray):
+        self.bloc = bloc
+        n = len(places)
         # Lists, not Arrow-backed columns: iterating those costs more than the features themselves.
-        self.noms = [_name_features(n, c) for n, c in zip(places["nom"].tolist(), places["commune"].tolist())]
-        self.adresses = [_address_features(a) for a in places["adresse"].tolist()]
+        noms, communes = places["nom"].tolist(), places["commune"].tolist()
+        adresses, ids = places["adresse"].tolist(), places["id"].tolist()
+        self.noms: list = [None] * n
+        self.adresses: list = [None] * n
+        self.amont: list = [None] * n
+        for i in a_comparer.tolist():
+            self.noms[i] = _name_features(noms[i], communes[i])
+            self.adresses[i] = _address_features(adresses[i])
+            self.amont[i] = identifiants_amont(ids[i])
         pivots = places["pivot"].astype(str)
         self.pivot = pivots.where(pivots.str.fullmatch(r"[A-Za-z0-9]{9,14}") & (pivots != PIVOT_INCONNU), "").tolist()
-        self.amont = [identifiants_amont(i) for i in places["id"].tolist()]
         self.lat = np.radians(places["latitude"].to_numpy(dtype=float)).tolist()
         self.lon = np.radians(places["longitude"].to_numpy(dtype=float)).tolist()
         self.approx = places[POSITION_APPROX].tolist()
@@ -225,13 +233,15 @@ def candidats_doublons(
     if len(places) < 2:
         return pd.DataFrame(columns=COLONNES_PAIRES)
     labels = places.index.to_numpy()
-    f = _Features(to_places_frame(places))
-    blocks = pd.Series(np.arange(len(places))).groupby(f.bloc).agg(list)
+    canonique = to_places_frame(places)
+    bloc = _blocks(canonique)
+    blocks = pd.Series(np.arange(len(places))).groupby(bloc).agg(list)
+    blocks = blocks[(blocks.index != "") & (blocks.str.len() >= 2)]
+    a_comparer = np.array(sorted(i for members in blocks for i in members), dtype=int)
+    f = _Features(canonique, bloc, a_comparer)
     groupe = None if groupes is None else list(groupes)
     rows = []
-    for block, members in blocks.items():
-        if not block or len(members) < 2:
-            continue
+    for members in blocks:
         for i, j in _pairs_to_compare(members, groupe):
             pair = _compare(f, i, j, seuil, distance_max_m)
             if pair is not None:
