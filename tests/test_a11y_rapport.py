@@ -9,8 +9,10 @@ from app_server import NAVIGATEUR_REQUIS, chromium
 from diagnostics import territories
 from diagnostics.diagnostic import diagnostic
 from diagnostics.indicators.par_commune import table_communes
-from diagnostics.places import charger_lieux
+from diagnostics.evolution import comparer
+from diagnostics.places import charger_lieux, dans_territoire
 from diagnostics.rapport import construire, html
+from diagnostics.sources.base import Lieux
 
 pytestmark = NAVIGATEUR_REQUIS
 
@@ -20,7 +22,12 @@ def contenu():
     territoire = territories.resolve("epci:242900314")
     resultat = charger_lieux(territoire, "embarque")
     diag = diagnostic(territoire, resultat.lieux, resultat.source)
-    return construire(diag, table_communes(territoire, resultat.lieux), lieux=resultat.lieux)
+    # The audited report holds every part, the « Évolution » one included: a later picture with the
+    # territory's first three places closed.
+    dedans = resultat.lieux.index[dans_territoire(resultat.lieux, territoire)][:3]
+    apres = Lieux(lieux=resultat.lieux.drop(index=dedans).reset_index(drop=True), source=resultat.source)
+    evolution = comparer(territoire, resultat, apres).to_json()
+    return construire(diag, table_communes(territoire, resultat.lieux), lieux=resultat.lieux, evolution=evolution)
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +42,12 @@ def test_rapport_sans_violation_grave(page_html, ecran):
         page.set_content(page_html)
         violations = axe.auditer(page)
     assert axe.graves(violations) == [], axe.resume(violations)
+
+
+def test_la_partie_evolution_est_auditee(contenu, page_html):
+    evolution = next(s for s in contenu.sections if s.titre == "Évolution")
+    assert "3 fermés" in evolution.textes[0]
+    assert ">Évolution<" in page_html
 
 
 def test_chaque_graphique_a_sa_phrase_et_ses_donnees(contenu, page_html):
