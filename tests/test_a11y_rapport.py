@@ -2,14 +2,14 @@
 desktop's width: no serious or critical violation, and every chart has its text alternative."""
 from __future__ import annotations
 
-import pytest
-
 import axe
+import pytest
 from app_server import NAVIGATEUR_REQUIS, chromium
+
 from diagnostics import territories
 from diagnostics.diagnostic import diagnostic
-from diagnostics.indicators.par_commune import table_communes
 from diagnostics.evolution import comparer
+from diagnostics.indicators.par_commune import table_communes
 from diagnostics.places import charger_lieux, dans_territoire
 from diagnostics.rapport import construire, html
 from diagnostics.sources.base import Lieux
