@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,16 +32,7 @@ HUB_DU_SUD = Path(__file__).parent / "fixtures" / "files" / "hub_du_sud_v1_extra
 URL = "https://cartographie.example/api/lieux/exporter"
 
 
-@dataclass(frozen=True)
-class Territoire:  # what the online sources read of a territory
-    id: str
-    niveau: str
-    code: str
-    nom: str = ""
-    codes_communes: tuple[str, ...] = ()
-
-
-VAUCLUSE = Territoire("dep:84", "departement", "84")
+VAUCLUSE = territories.get("dep:84")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import photos_evolution as pe
 import pytest
+from pages_apptest import ouvrir, sans_erreur
 from streamlit.testing.v1 import AppTest
 
 from diagnostics.sources.historique import Historique
@@ -35,18 +36,10 @@ def historique_vide(tmp_path, monkeypatch):
 
 
 def _page(territoire: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["territoire"] = territoire
-    for cle, valeur in params.items():
-        at.query_params[cle] = valeur
-    at.run()
-    at.switch_page(PAGE)
-    return at.run()
+    return ouvrir(territoire, PAGE, **params)
 
 
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+_ok = sans_erreur
 
 
 def _metrique(at: AppTest, libelle: str):

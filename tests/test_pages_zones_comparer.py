@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pages_apptest import ouvrir, sans_erreur
 from streamlit.testing.v1 import AppTest
 
 from diagnostics import territories
@@ -22,19 +23,7 @@ COMPARER = "pages/comparer.py"
 RURAL = "epci:200067247"  # CC Pleyben-Châteaulin-Porzay: white zones at 10 km in the snapshot
 
 
-def _page(territoire: str, page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["territoire"] = territoire
-    for cle, valeur in params.items():
-        at.query_params[cle] = valeur
-    at.run()
-    at.switch_page(page)
-    return at.run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+_page, _ok = ouvrir, sans_erreur
 
 
 def _metrique(at: AppTest, debut: str) -> str:
