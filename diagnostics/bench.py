@@ -23,12 +23,14 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from . import bench_evolution, reference, territories
-from .diagnostic import diagnostic
+from .diagnostic import PARTIES, diagnostic
 from .indicators import accessibilite as acc
 from .indicators import comparaison as cmp
+from .indicators import horaires
 from .indicators import distances as dist
 from .paths import DATA_DIR, ROOT_DIR, SHARED_DIR
 from .sources.base import SourceIndisponible, SourceInfo
+from .standard import doublons
 from .standard.fields import CODE_COMMUNE, to_places_frame
 
 FRANCE_SERVICES = SHARED_DIR / "data" / "extra" / "france_services_2023_portrea.csv"
@@ -94,6 +96,30 @@ def paire_processus(a: list[str], b: list[str], repetitions: int) -> tuple[float
         ta.append(duree_processus(a))
         tb.append(duree_processus(b))
     return statistics.median(ta), statistics.median(tb), statistics.median(x / y for x, y in zip(ta, tb))
+
+
+def vider_caches_de_lecture() -> None:
+    """Forget the per-value caches (opening hours parsed, names and addresses analysed), so that a
+    measure is that of a first computation, as in a new process."""
+    horaires._lire.cache_clear()
+    horaires._parse.cache_clear()
+    doublons.vider_cache()
+
+
+def parties_une_a_une(france, lieux: gpd.GeoDataFrame, source: SourceInfo, repetitions: int) -> None:
+    """Each optional part of the national diagnostic, in-process: what it adds to the spatial core, as
+    a first computation (caches of values emptied) and then warm."""
+    print("Parties du diagnostic national, en plus du cœur spatial (premier calcul ; ensuite) :")
+    coeur = chrono(lambda: diagnostic(france, lieux, source, parties=()), repetitions)
+    for partie in PARTIES:
+        def calcul(partie=partie):
+            return diagnostic(france, lieux, source, parties=(partie,))
+
+        premier = chrono(lambda calcul=calcul: (vider_caches_de_lecture(), calcul()), repetitions)
+        ensuite = chrono(calcul, repetitions)
+        print(f"  {partie} : {max(0.0, premier - coeur):.3f} s ; {max(0.0, ensuite - coeur):.3f} s")
+    premier = chrono(lambda: (vider_caches_de_lecture(), diagnostic(france, lieux, source)), max(1, repetitions // 2))
+    print(f"  toutes les parties ensemble, cœur compris : {premier:.3f} s au premier calcul\n")
 
 
 def processus_entiers(departement: str, repetitions: int) -> None:
@@ -217,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{t_complet_dep:.3f} s")
     t_complet_nat = chrono(lambda: diagnostic(france, lieux, source), 1)
     print(f"Diagnostic national complet (offre, horaires, qualité, fragilité, où ouvrir) : {t_complet_nat:.3f} s\n")
+    parties_une_a_une(france, lieux, source, max(1, n // 2))
 
     xy = dist.projeter_lieux(lieux)
     communes = dist.communes_projetees()
