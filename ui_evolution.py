@@ -16,7 +16,9 @@ import streamlit as st
 import ui
 from diagnostics import photos, territories
 from diagnostics.evolution import Evolution, comparer
-from diagnostics.sources.base import Lieux, SourceIndisponible
+from diagnostics.sources.base import Lieux, SourceIndisponible, SourceInfo
+from diagnostics.sources.fichier import FichierIllisible
+from diagnostics.sources.historique import Historique
 from diagnostics.views.format import nombre
 
 COTES = {"avant": "Avant", "apres": "Après"}
@@ -135,8 +137,6 @@ def _fichier(t: territories.Territoire, cote: str, titre: str) -> PhotoChargee |
     digest = hashlib.sha256(contenu).hexdigest()[:16]
     memo = ui._memo_session()
     if ("fichier", digest) not in memo:
-        from diagnostics.sources.fichier import FichierIllisible
-
         try:
             with st.spinner("Lecture du fichier…"):
                 memo[("fichier", digest)] = photos.lire_fichier(contenu, nom)
@@ -154,8 +154,6 @@ def _fichier(t: territories.Territoire, cote: str, titre: str) -> PhotoChargee |
 
 def _ajouter_a_l_historique(t: territories.Territoire, nom: str, contenu: bytes, jour: str, lignes: int) -> None:
     """Only when the person ticked the box: the file becomes a picture everyone may compare."""
-    from diagnostics.sources.historique import Historique
-
     memo = ui._memo_session()
     cle = ("historique_ajoute", t.id, hashlib.sha256(contenu).hexdigest(), jour)
     if cle not in memo:
@@ -194,8 +192,6 @@ def evolution(t: territories.Territoire, avant: PhotoChargee, apres: PhotoCharge
 
 def contexte_graphiques(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee) -> ui.Contexte:
     """A context whose source line names both pictures (charts' downloads and captions say it)."""
-    from diagnostics.sources.base import SourceInfo
-
     a, b = avant.lieux.source, apres.lieux.source
     info = SourceInfo(
         nom="evolution", libelle=f"avant : {a.libelle} ({jour(a.date)}) ; après : {b.libelle}", date=jour(b.date),
