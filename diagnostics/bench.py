@@ -131,10 +131,15 @@ def processus_entiers(departement: str, repetitions: int) -> None:
     cli = [sys.executable, "-m", "diagnostics", "indicateurs", "--format", "json", "--territoire"]
     naif = [sys.executable, str(NAIF)]
     print(f"Processus entiers (démarrage de Python compris), médiane de {repetitions} paires alternées :")
-    for libelle, territoire, option in (("France", "france", []), (f"département {departement}", f"dep:{departement}",
-                                                                     ["--departement", departement])):
-        t_cli, t_naif, ratio = paire_processus(cli + [territoire], naif + option, repetitions)
-        print(f"  diagnostic indicateurs --territoire {territoire} --format json : {t_cli:.2f} s ; "
+    cas = (
+        ("France", ["france"], []),
+        (f"département {departement}", [f"dep:{departement}"], ["--departement", departement]),
+        # The naive script's own question (distances and white zones, no quality, offer, hours…).
+        ("France", ["france", "--parties", "aucune"], []),
+    )
+    for libelle, arguments, option in cas:
+        t_cli, t_naif, ratio = paire_processus(cli + arguments, naif + option, repetitions)
+        print(f"  diagnostic indicateurs --territoire {' '.join(arguments)} --format json : {t_cli:.2f} s ; "
               f"script geopandas sjoin_nearest naïf ({libelle}) : {t_naif:.2f} s ; rapport ×{ratio:.2f}")
     print()
 

@@ -141,3 +141,21 @@ def test_api_down_without_cache_fails_with_advice(capsys, api_server):
     code, out, err = run(capsys, "lieux", "-t", "dep:29", "--source", "api", "--api-url", api_server.url, "--repli-embarque")
     assert code == 0 and out.startswith('"id"') or out.startswith("id")
     assert "instantané" in err.lower()
+
+
+def test_indicateurs_parties_choisies(capsys):
+    """`--parties` keeps the JSON to what is asked; the parser's list is the diagnostic's."""
+    from diagnostics.commandes import indicateurs
+    from diagnostics.diagnostic import PARTIES
+
+    assert indicateurs.PARTIES == PARTIES
+    code, out, _ = run(capsys, "indicateurs", "--territoire", "epci:242900314", "--parties", "aucune")
+    assert code == 0
+    resultat = json.loads(out)
+    assert all(resultat[p] is None for p in PARTIES) and resultat["nb_lieux"] > 0
+    code, out, _ = run(capsys, "indicateurs", "--territoire", "epci:242900314", "--parties", "offre,horaires")
+    resultat = json.loads(out)
+    assert resultat["offre"] is not None and resultat["horaires"] is not None and resultat["qualite"] is None
+    with pytest.raises(SystemExit):
+        main(["indicateurs", "--territoire", "epci:242900314", "--parties", "bidon"])
+    assert "partie inconnue « bidon »" in capsys.readouterr().err
