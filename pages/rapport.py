@@ -32,7 +32,9 @@ evolution = ui.evolution_choisie(ctx)
 inclure_evolution = False
 if evolution is not None:
     inclure_evolution = st.checkbox(
-        f"Ajouter la partie « Évolution » ({evolution['avant']['libelle']} → {evolution['apres']['libelle']})",
+        # File names are data: shown as text, never as markdown.
+        f"Ajouter la partie « Évolution » ({ui.texte_brut(evolution['avant']['libelle'])} → "
+        f"{ui.texte_brut(evolution['apres']['libelle'])})",
         value=True, key="fiche_evolution",
     )
 else:
