@@ -26,15 +26,17 @@ from diagnostics.carte_locale.site import (
     page_autonome,
 )
 from diagnostics.communes import attach_communes
+from diagnostics.evolution import comparer
 from diagnostics.rapport import html as rapport_html
 from diagnostics.rapport import pptx as rapport_pptx
 from diagnostics.rapport.contenu import Contenu, Section, Tableau
+from diagnostics.rapport.sections import evolution as section_evolution
 from diagnostics.rapport.tableaux import fichiers as fichiers_tableaux
-from diagnostics.sources.base import SourceInfo
+from diagnostics.sources.base import Lieux, SourceInfo
 from diagnostics.standard.fields import to_places_frame
 from diagnostics.mise_a_jour import mettre_a_jour
-from diagnostics.views import fichiers
-from diagnostics.views.carte import carte_territoire
+from diagnostics.views import carte_evolution, fichiers, tableaux_evolution
+from diagnostics.views.carte import carte_territoire, dessiner_carte
 
 ROOT = Path(__file__).resolve().parents[1]
 NOM = "<img src=x onerror=alert(1)>"
@@ -269,3 +271,30 @@ def test_upload_beyond_the_limit_is_refused_with_a_message(monkeypatch):
     # The server refuses even earlier with the same limit.
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert re.search(rf"^maxUploadSize\s*=\s*{ui.MAX_FICHIER_MO}\s*$", config, re.MULTILINE)
+
+
+# -- the évolution between two pictures ----------------------------------------------------------------
+
+
+def test_evolution_outputs_keep_hostile_places_as_text(lieux, brest):
+    """Two hostile places opened between an empty picture and this one: the changes CSV neutralises the
+    formula, the XLSX has no formula cell, the map and the fiche's Évolution part show the names escaped."""
+    vide = Lieux(lieux=lieux.iloc[0:0], source=SourceInfo("fichier", "Fichier vide", "2025-01-15"))
+    e = comparer(brest, vide, Lieux(lieux=lieux, source=SOURCE))
+    assert set(e.ouverts["nom"]) == {NOM, FORMULE}
+    texte = tableaux_evolution.csv_changements(e).decode("utf-8-sig")
+    lignes = list(csv.DictReader(io.StringIO(texte), delimiter=";"))
+    assert {ligne["Nom"] for ligne in lignes} == {NOM, "'" + FORMULE}
+    wb = load_workbook(io.BytesIO(tableaux_evolution.xlsx_evolution(e)))
+    cellules = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cellules) and FORMULE in {c.value for c in cellules}
+    communes, zones, contour = carte_evolution.fond_territoire(brest)
+    preparee = carte_evolution.preparer_carte_evolution(e, communes, contour, communes_zones=zones)
+    _pas_de_html_actif(dessiner_carte(preparee).get_root().render())
+    section = section_evolution(json.loads(json.dumps(e.to_json())))
+    page = rapport_html.page(Contenu(
+        titre="t", territoire="Brest", sous_titre="", date_edition="", source="", synthese="", sections=[section],
+        sources=[], nom_fichier="brest",
+    ))
+    _pas_de_html_actif(page)
+    assert html.escape(NOM) in page or "&lt;img src=x" in page
