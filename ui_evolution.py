@@ -22,7 +22,6 @@ from diagnostics.sources.historique import Historique
 from diagnostics.views.format import nombre
 
 COTES = {"avant": "Avant", "apres": "Après"}
-RAYON_KM = 10.0
 TYPES_FICHIER = ["csv", "txt", "xlsx", "json", "geojson"]
 
 
@@ -169,9 +168,9 @@ def meme_photo(avant: PhotoChargee, apres: PhotoChargee) -> bool:
     return avant.cle == apres.cle
 
 
-def calculer(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee, nom: str, calcul):
+def calculer(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee, nom: str, calcul, rayon_km: float):
     """`calcul()` cached for every session when both pictures are shared, else for this session."""
-    cle = (nom, t.id, avant.cle, apres.cle, RAYON_KM)
+    cle = (nom, t.id, avant.cle, apres.cle, float(rayon_km))
     if avant.partagee and apres.partagee:
         return _partage(cle, calcul)
     memo = ui._memo_session()
@@ -186,8 +185,10 @@ def _partage(cle: tuple, _calcul):
     return _calcul()
 
 
-def evolution(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee) -> Evolution:
-    return calculer(t, avant, apres, "evolution", lambda: comparer(t, avant.lieux, apres.lieux, rayon_km=RAYON_KM))
+def evolution(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee, rayon_km: float) -> Evolution:
+    return calculer(
+        t, avant, apres, "evolution", lambda: comparer(t, avant.lieux, apres.lieux, rayon_km=rayon_km), rayon_km
+    )
 
 
 def contexte_graphiques(t: territories.Territoire, avant: PhotoChargee, apres: PhotoChargee) -> ui.Contexte:

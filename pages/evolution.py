@@ -35,7 +35,11 @@ if ui_evolution.meme_photo(avant, apres):
     )
     st.stop()
 
-evolution = ui_evolution.evolution(t, avant, apres)
+rayon = ui.seuil_zones_blanches(
+    "evolution_rayon", "Distance des zones blanches",
+    "Une commune est en zone blanche quand aucun lieu n'est à moins de cette distance (à vol d'oiseau) de son centre.",
+)
+evolution = ui_evolution.evolution(t, avant, apres, rayon)
 ui.retenir_evolution(ctx, evolution.to_json())  # offered as a part of the fiche territoire
 ctx_graphiques = ui_evolution.contexte_graphiques(t, avant, apres)
 for titre, photo in (("Avant", avant), ("Après", apres)):
@@ -85,7 +89,7 @@ def _carte():
 
 # The layers are prepared once as text; the folium map is drawn again at each run (a folium Map
 # rendered a second time comes out with broken layer references).
-preparee = ui_evolution.calculer(t, avant, apres, "carte_evolution", _carte)
+preparee = ui_evolution.calculer(t, avant, apres, "carte_evolution", _carte, rayon)
 carte = dessiner_carte(preparee, fond=fond, assets_base=assets.base_streamlit(st.get_option("server.baseUrlPath") or ""))
 st_folium(carte, height=560, width=None, returned_objects=[], key=f"carte_evolution-{t.id}-{avant.cle}-{apres.cle}-{fond}")
 st.caption("Contours des communes : IGN ADMIN EXPRESS 2018 recodés au COG 2026 (Licence Ouverte).")

@@ -157,3 +157,15 @@ def test_a_download_now_is_compared_and_kept_in_the_history(server, tmp_path, mo
     at = _page("dep:13", avant="embarque", apres=gardees[0].ref)
     _ok(at)
     assert _param(at, "apres") == gardees[0].ref
+
+
+def test_white_zone_distance_follows_the_slider(historique):
+    at = _page(pe.TERRITOIRE)
+    _ok(at)
+    at.slider(key="evolution_rayon").set_value(5).run()
+    _ok(at)
+    assert _param(at, "rayon") == "5"
+    assert any("à plus de 5 km" in c.value for c in at.caption)
+    zones = {m.label: m.value for m in at.metric}["Habitants en zone blanche"]
+    at.slider(key="evolution_rayon").set_value(20).run()
+    assert {m.label: m.value for m in at.metric}["Habitants en zone blanche"] != zones
