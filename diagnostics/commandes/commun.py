@@ -70,25 +70,18 @@ def ajouter_options_territoire(p: argparse.ArgumentParser, *, obligatoire: bool 
 
 def charger_argument(args, territoire):
     """The places (`places.Lieux`) of `territoire` from the source the arguments name."""
-    from ..places import charger_lieux
-    from ..sources.base import SourceIndisponible
-
-    try:
-        return charger_lieux(
-            territoire,
-            args.source,
-            api_url=args.api_url,
-            repli_embarque=args.repli_embarque,
-            progress=_progress_stderr if args.source in ("api", "dataspace") else None,
-        )
-    except SourceIndisponible as exc:
-        conseil = "" if args.repli_embarque else " Ajoutez --repli-embarque pour utiliser l'instantané embarqué."
-        raise ErreurUtilisateur(f"{exc}{conseil}") from exc
+    conseil = "" if args.repli_embarque else " Ajoutez --repli-embarque pour utiliser l'instantané embarqué."
+    return charger_source(territoire, args.source, api_url=args.api_url, repli_embarque=args.repli_embarque,
+                          conseil=conseil)
 
 
-def charger_source(territoire, source: str, *, api_url: str | None = None, role: str = ""):
-    """The places of `territoire` from one named source, with no silent fallback (a comparison between
-    two pictures must not compare the snapshot with itself)."""
+def charger_source(
+    territoire, source: str, *, api_url: str | None = None, repli_embarque: bool = False, role: str = "",
+    conseil: str = "",
+):
+    """The places of `territoire` from one named source; without `repli_embarque` a failed online
+    source is an error, not the snapshot in its place (a comparison of two pictures must not compare
+    the snapshot with itself). `role` names the picture and `conseil` ends the error message."""
     from ..places import charger_lieux
     from ..sources.base import SourceIndisponible
 
@@ -97,12 +90,12 @@ def charger_source(territoire, source: str, *, api_url: str | None = None, role:
             territoire,
             source,
             api_url=api_url,
-            repli_embarque=False,
+            repli_embarque=repli_embarque,
             progress=_progress_stderr if source in ("api", "dataspace") else None,
         )
     except SourceIndisponible as exc:
         quelle = f"Photo « {role} » : " if role else ""
-        raise ErreurUtilisateur(f"{quelle}{exc}") from exc
+        raise ErreurUtilisateur(f"{quelle}{exc}{conseil}") from exc
 
 
 def _progress_stderr(recu: int, total: int | None, message: str) -> None:
