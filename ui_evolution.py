@@ -15,6 +15,7 @@ import streamlit as st
 
 import ui
 from diagnostics import photos, territories
+from diagnostics.dates import date_courte
 from diagnostics.evolution import Evolution, comparer
 from diagnostics.sources.base import Lieux, SourceIndisponible, SourceInfo
 from diagnostics.sources.fichier import FichierIllisible
@@ -195,12 +196,7 @@ def contexte_graphiques(t: territories.Territoire, avant: PhotoChargee, apres: P
     """A context whose source line names both pictures (charts' downloads and captions say it)."""
     a, b = avant.lieux.source, apres.lieux.source
     info = SourceInfo(
-        nom="evolution", libelle=f"avant : {a.libelle} ({jour(a.date)}) ; après : {b.libelle}", date=jour(b.date),
+        nom="evolution", libelle=f"avant : {a.libelle} ({date_courte(a.date)}) ; après : {b.libelle}", date=date_courte(b.date),
     )
     return ui.Contexte(territoire=t, source="evolution", resultat=Lieux(lieux=apres.lieux.lieux, source=info),
                        cle_session="" if avant.partagee and apres.partagee else f"{avant.cle}|{apres.cle}")
-
-
-def jour(date: str) -> str:
-    date = str(date or "")
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) >= 10 else "date inconnue"

@@ -218,7 +218,7 @@ def diagnostic(
     if "moyens_humains" in parties:
         resultat["moyens_humains"] = _moyens_humains(t, figures["nb_lieux"], lieux, lieux_nationaux)
     resultat["avertissements"] = avertissements
-    return _json(resultat)
+    return valeurs_json(resultat)
 
 
 def table_unites(
@@ -420,12 +420,12 @@ def _temps_route(vecteurs, lieux, osrm_url, avertissements) -> dict | None:
     }
 
 
-def _json(valeur):
+def valeurs_json(valeur):
     """Plain Python values only: numpy scalars unwrapped, NaN/inf/NA → None, tuples → lists."""
     if isinstance(valeur, dict):
-        return {str(k): _json(v) for k, v in valeur.items()}
+        return {str(k): valeurs_json(v) for k, v in valeur.items()}
     if isinstance(valeur, (list, tuple)):
-        return [_json(v) for v in valeur]
+        return [valeurs_json(v) for v in valeur]
     if isinstance(valeur, np.generic):
         valeur = valeur.item()
     if valeur is pd.NA or valeur is pd.NaT:

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import perimetres, territories
-from .diagnostic import diagnostic
+from .dates import date_courte
+from .diagnostic import diagnostic, valeurs_json
 from .indicators import qualite
 from .places import dans_territoire
 from .sources.base import Lieux
@@ -101,7 +102,7 @@ class Evolution:
         """French sentences with the counts, for a page, a report or the terminal."""
         a, b = self.avant, self.apres
         return [
-            f"{a['nb_lieux']} lieux le {_date_fr(a['date'])} → {b['nb_lieux']} lieux le {_date_fr(b['date'])}",
+            f"{a['nb_lieux']} lieux le {date_courte(a['date'])} → {b['nb_lieux']} lieux le {date_courte(b['date'])}",
             f"{len(self.ouverts)} lieux ouverts, {len(self.fermes)} fermés, {len(self.deplaces)} déplacés "
             f"(plus de {DEPLACEMENT_M:.0f} m), {self.nb_modifies} modifiés",
             f"{len(self.communes_devenues_zones_blanches)} communes devenues zones blanches, "
@@ -134,7 +135,7 @@ class Evolution:
             }
             for _, groupe in self.modifications.groupby("paire", sort=False)
         ]
-        return _json({
+        return valeurs_json({
             "territoire": self.territoire,
             "avant": self.avant,
             "apres": self.apres,
@@ -169,7 +170,7 @@ def comparer(territoire, avant: Lieux, apres: Lieux, *, rayon_km: float = 10.0, 
     date_a, date_b = _jour(avant.source.date), _jour(apres.source.date)
     if date_a and date_b and date_a > date_b:
         avertissements.append(
-            f"La photo « avant » ({_date_fr(date_a)}) est plus récente que la photo « après » ({_date_fr(date_b)}) : "
+            f"La photo « avant » ({date_courte(date_a)}) est plus récente que la photo « après » ({date_courte(date_b)}) : "
             "les ouvertures et fermetures se lisent à l'envers."
         )
 
@@ -229,13 +230,6 @@ def _jour(valeur: str) -> str:
     return str(valeur or "")[:10]
 
 
-def _date_fr(jour: str) -> str:
-    try:
-        return date.fromisoformat(jour).strftime("%d/%m/%Y")
-    except ValueError:
-        return jour or "date inconnue"
-
-
 def _figures(t, lieux: Lieux, jour: str, rayon_km: float) -> dict:
     """Headline figures of one picture, its white zones (`_zones_blanches`) and warnings (`_avertissements`)."""
     d = diagnostic(t, lieux.lieux, lieux.source, rayon_km=rayon_km, seuils_km=SEUILS_KM, parties=())
@@ -262,7 +256,7 @@ def _figures(t, lieux: Lieux, jour: str, rayon_km: float) -> dict:
         "distance_moyenne_km": d["distance_moyenne_km"],
         "part_fiches_a_jour": round(float(a_jour.mean()), 4) if len(a_jour) else None,
         "_zones_blanches": d["zones_blanches"],
-        "_avertissements": [f"{_date_fr(jour)} : {texte}" for texte in d["avertissements"]],
+        "_avertissements": [f"{date_courte(jour)} : {texte}" for texte in d["avertissements"]],
     }
     return figures
 
@@ -397,15 +391,3 @@ def _communes(zones: list[dict]) -> pd.DataFrame:
 
 def _point(lat, lon) -> str:
     return "" if pd.isna(lat) or pd.isna(lon) else f"{lat:.6f}, {lon:.6f}"
-
-
-def _json(valeur):
-    if isinstance(valeur, dict):
-        return {str(k): _json(v) for k, v in valeur.items()}
-    if isinstance(valeur, (list, tuple)):
-        return [_json(v) for v in valeur]
-    if isinstance(valeur, (np.integer,)):
-        return int(valeur)
-    if isinstance(valeur, (float, np.floating)):
-        return None if not np.isfinite(valeur) else float(valeur)
-    return valeur

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .dates import date_courte
 from .places import charger_lieux, charger_photo, restreindre, snapshot_date
 from .sources.base import Lieux, SourceIndisponible
 from .sources.fichier import charger_fichier
@@ -51,7 +52,7 @@ def choix_disponibles(territoire_id: str, *, avec_dataspace: bool, historique=No
     their data came with a token and stay behind one.
     """
     jour = _date_embarquee()
-    libelle = f"Instantané embarqué (données jusqu'au {_jour(jour)})" if jour else "Instantané embarqué"
+    libelle = f"Instantané embarqué (données jusqu'au {date_courte(jour)})" if jour else "Instantané embarqué"
     choix = [Choix(EMBARQUE, libelle, jour, EMBARQUE)]
     for photo in reversed(photos_historique(territoire_id, historique)):
         if photo.source == "dataspace" and not avec_dataspace:
@@ -60,10 +61,6 @@ def choix_disponibles(territoire_id: str, *, avec_dataspace: bool, historique=No
     choix.append(Choix(API, LIBELLE_API, "", API))
     choix.append(Choix(FICHIER, LIBELLE_FICHIER, "", FICHIER))
     return choix
-
-
-def _jour(date: str) -> str:
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}"
 
 
 def _date_embarquee() -> str:

@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 import ui
 import ui_evolution
+from diagnostics.dates import date_courte
 from diagnostics.views import assets, fichiers
 from diagnostics.views import carte_evolution as ce
 from diagnostics.views import graphiques_evolution as ge
@@ -44,7 +45,7 @@ ui.retenir_evolution(ctx, evolution.to_json())  # offered as a part of the fiche
 ctx_graphiques = ui_evolution.contexte_graphiques(t, avant, apres)
 for titre, photo in (("Avant", avant), ("Après", apres)):
     info = photo.lieux.source
-    st.caption(f"**{titre}** : {ui.texte_brut(info.libelle)} — données du {ui_evolution.jour(info.date)}")
+    st.caption(f"**{titre}** : {ui.texte_brut(info.libelle)} — données du {date_courte(info.date)}")
 
 st.header("Chiffres clés", divider="gray")
 cartes = te.cartes_indicateurs(evolution)

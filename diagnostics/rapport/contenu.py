@@ -20,7 +20,7 @@ from ..views.graphiques_offre import figure_fraicheur, figure_ouvertures, figure
 from ..views.graphiques_synthese import couverture_par_seuil, population_par_classe_ifn
 from ..views.texte import distance_cellule, synthese
 from . import donnees_graphiques, images
-from .dates import date_francaise
+from ..dates import date_francaise
 from .carte_statique import carte_png, miniature_png
 from .modele import MAX_LIGNES_TABLEAU, Graphique, Section, Tableau
 from .retenir import Constat, constats

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..views.format import km, nombre, pourcentage
-from .dates import date_francaise
+from ..dates import date_francaise
 from ..views.texte import SEUIL_DANS_LA_COMMUNE_KM, phrase_distance_mediane
 
 MAX_CONSTATS = 5

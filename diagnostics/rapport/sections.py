@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..views.format import km, nombre, pourcentage
 from ..views.texte import distance_cellule
-from .dates import date_francaise
+from ..dates import date_francaise
 from .modele import MAX_LIGNES_TABLEAU, Section, Tableau
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..dates import date_courte
 from ..paths import cache_dir
 from .entrees import (
     decode_entry,
@@ -107,7 +108,7 @@ class Photo:
     @property
     def jour(self) -> str:
         """The data's date as users write it: "01/12/2026"."""
-        return _jour(self.date)
+        return date_courte(self.date)
 
     @property
     def description(self) -> str:
@@ -209,7 +210,7 @@ class Historique:
                 f"Aucune photo « {ref} » pour ce territoire : l'historique est encore vide (chaque téléchargement "
                 "réussi depuis l'API nationale ou le dataspace y ajoute une photo)."
             )
-        dates = ", ".join(dict.fromkeys(_jour(p.date) for p in photos))
+        dates = ", ".join(dict.fromkeys(date_courte(p.date) for p in photos))
         raise PhotoIntrouvable(f"Aucune photo « {ref} » pour ce territoire : photos disponibles du {dates}.")
 
     def contenu(self, photo: Photo) -> bytes:
@@ -218,7 +219,7 @@ class Historique:
             data = photo.chemin.read_bytes()
         except FileNotFoundError:
             raise PhotoIllisible(
-                f"La photo du {_jour(photo.date)} n'existe plus (retirée de l'historique entre-temps) : choisissez-en une autre."
+                f"La photo du {date_courte(photo.date)} n'existe plus (retirée de l'historique entre-temps) : choisissez-en une autre."
             ) from None
         except OSError as exc:
             raise PhotoIllisible(_illisible(photo, f"lecture impossible : {exc.strerror or exc}")) from exc
@@ -366,10 +367,6 @@ def _mois(when: dt.datetime) -> int:
     return when.year * 12 + when.month - 1
 
 
-def _jour(date: str) -> str:
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}"
-
-
 def _date_donnee(date: str | dt.date) -> dt.date:
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -403,6 +400,6 @@ def _empreinte(etat: os.stat_result) -> tuple[int, int]:
 
 def _illisible(photo: Photo, pourquoi: str) -> str:
     return (
-        f"La photo du {_jour(photo.date)} ({photo.chemin.name}) est illisible ({pourquoi}) : elle est ignorée ; "
+        f"La photo du {date_courte(photo.date)} ({photo.chemin.name}) est illisible ({pourquoi}) : elle est ignorée ; "
         "choisissez-en une autre."
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..dates import date_courte
 from ..evolution import Evolution
 from ..standard.fields import split_list
 from ..territories import normalize_name
@@ -127,15 +128,10 @@ def _ecart(x, genre: str) -> str:
     return signe + nombre(abs(x))
 
 
-def _jour(date: str) -> str:
-    date = str(date or "")
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) >= 10 else "date inconnue"
-
-
 def cartes_indicateurs(evolution: Evolution) -> list[Carte]:
     """The headline figures before → after with their difference, French-formatted."""
     lignes = evolution.indicateurs.set_index("cle")
-    date_a, date_b = _jour(evolution.avant["date"]), _jour(evolution.apres["date"])
+    date_a, date_b = date_courte(evolution.avant["date"]), date_courte(evolution.apres["date"])
     cartes = []
     for cle, (libelle, genre, inverse) in CARTES.items():
         avant, apres = (None if pd.isna(v) else v for v in (lignes.at[cle, "avant"], lignes.at[cle, "apres"]))

@@ -1,4 +1,5 @@
-"""Dates as a French reader writes them ("22 février 2024")."""
+"""Dates as a French reader writes them: "22 février 2024" in sentences and reports, "22/02/2024" in
+labels and tables. Plain functions of text, imported by every floor of the house."""
 from __future__ import annotations
 
 from datetime import date
@@ -16,3 +17,15 @@ def date_francaise(texte: str | date | None) -> str:
     except ValueError:
         return str(texte)
     return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
+
+
+def date_courte(texte: str | date | None) -> str:
+    """"2024-02-22" (or a timestamp starting so) → "22/02/2024"; text that is not an ISO date is returned as
+    is, "date inconnue" if empty."""
+    if not texte:
+        return "date inconnue"
+    try:
+        d = texte if isinstance(texte, date) else date.fromisoformat(str(texte)[:10])
+    except ValueError:
+        return str(texte)
+    return f"{d:%d/%m/%Y}"
