@@ -30,9 +30,9 @@ from .diagnostic import diagnostic, valeurs_json
 from .indicators import qualite
 from .places import dans_territoire
 from .sources.base import Lieux
-from .standard.fields import CODE_COMMUNE, LIST_FIELDS, POSITION_APPROX, split_list, typologie_labels
+from .standard.fields import CODE_COMMUNE, POSITION_APPROX, split_list, typologie_labels
 from .standard import v0
-from .standard.rapprochement import apparier
+from .standard.rapprochement import apparier, champ_different, coordonnees, distances_m
 
 DEPLACEMENT_M = 200.0  # a matched place whose precise position moved farther than this has moved
 SANS_DISPOSITIF = "Aucun dispositif déclaré"
@@ -295,9 +295,9 @@ def _typologies(valeur: str) -> str:
 
 
 def _deplaces(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray) -> pd.DataFrame:
-    lat_a, lon_a = _coords(a, ia)
-    lat_b, lon_b = _coords(b, ib)
-    distance = _haversine_m(lat_a, lon_a, lat_b, lon_b)
+    lat_a, lon_a = coordonnees(a, ia)
+    lat_b, lon_b = coordonnees(b, ib)
+    distance = distances_m(lat_a, lon_a, lat_b, lon_b)
     precis = ~(a[POSITION_APPROX].to_numpy(dtype=bool)[ia] | b[POSITION_APPROX].to_numpy(dtype=bool)[ib])
     bouge = precis & (distance > DEPLACEMENT_M)
     out = _resume(b.iloc[ib[bouge]])
@@ -305,18 +305,6 @@ def _deplaces(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray) 
     out["latitude_avant"], out["longitude_avant"] = lat_a[bouge], lon_a[bouge]
     out["latitude"], out["longitude"] = lat_b[bouge], lon_b[bouge]
     return out.sort_values("distance_m", ascending=False, ignore_index=True)
-
-
-def _coords(lieux: pd.DataFrame, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lat = pd.to_numeric(lieux["latitude"], errors="coerce").to_numpy(dtype=float)[index]
-    lon = pd.to_numeric(lieux["longitude"], errors="coerce").to_numpy(dtype=float)[index]
-    return lat, lon
-
-
-def _haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    la1, lo1, la2, lo2 = (np.radians(x) for x in (lat1, lon1, lat2, lon2))
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(1.0, h)))  # NaN when a position is missing
 
 
 def _modifications(
@@ -329,15 +317,9 @@ def _modifications(
     resume["appariement"] = appariements["methode"].to_numpy()
     parts, precisions = [], 0
     for champ, famille in FAMILLE_DU_CHAMP.items():
-        va = _valeurs(a, champ)[ia]
-        vb = _valeurs(b, champ)[ib]
-        if champ in LIST_FIELDS:
-            differe = _ensembles(va) != _ensembles(vb)
-        else:
-            differe = va != vb
+        va, vb, differe = champ_different(a, b, ia, ib, champ)
         if champ in par_classe and differe.any():
-            classes = v0.classes_services()
-            reel = _ensembles(va, classes) != _ensembles(vb, classes)
+            reel = champ_different(a, b, ia, ib, champ, v0.classes_services())[2]
             precisions += int((differe & ~reel).sum())
             differe = reel
         if differe.any():
@@ -351,23 +333,6 @@ def _modifications(
     # A place's fields together, places in the order of the matches.
     table = pd.concat(parts).sort_index(kind="stable")
     return table.rename_axis("paire").reset_index()[colonnes], precisions
-
-
-def _valeurs(lieux: pd.DataFrame, champ: str) -> np.ndarray:
-    if champ not in lieux:
-        return np.full(len(lieux), "", dtype=object)
-    return lieux[champ].fillna("").astype(str).str.strip().to_numpy(dtype=object)
-
-
-def _ensembles(valeurs: np.ndarray, classes: dict[str, str] | None = None) -> np.ndarray:
-    """A list cell as its sorted distinct values (or their classes), so "a|b" and "b|a" are the same;
-    computed once per distinct cell."""
-    if not len(valeurs):
-        return np.array([], dtype=object)
-    inverse, distinctes = pd.factorize(valeurs)  # hashing: sorting 12,000 strings costs more
-    classes = classes or {}
-    canon = np.array(["|".join(sorted({classes.get(v, v) for v in split_list(x)})) for x in distinctes], dtype=object)
-    return canon[inverse]
 
 
 def _par(ouverts, fermes, deplaces, modifications, colonne: str, nom: str) -> pd.DataFrame:

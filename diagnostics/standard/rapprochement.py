@@ -6,7 +6,6 @@ distance within a commune), best score first, one national place per file place.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,11 +61,9 @@ def rapprocher(fichier: pd.DataFrame, national: pd.DataFrame, seuil: float = 0.8
         [(lignes[i], f.at[i, "id"], n.at[j, "id"], f.at[i, "nom"], s, r) for i, (j, s, r) in sorted(match.items())],
         columns=["ligne", "id_fichier", "id_national", "nom", "score", "raisons"],
     )
-    differences = [
-        (lignes[i], f.at[i, "id"], n.at[j, "id"], f.at[i, "nom"], *d)
-        for i, (j, _, _) in sorted(match.items())
-        for d in _differences(f.iloc[i], n.iloc[j])
-    ]
+    ia = np.array(sorted(match), dtype=int)
+    ib = np.array([match[i][0] for i in ia], dtype=int)
+    differences = _differences(f, n, ia, ib, lignes)
     nouveaux = f.loc[[i for i in range(len(f)) if i not in match], _RESUME].copy()
     nouveaux.insert(0, "ligne", lignes[nouveaux.index.to_numpy()])
     pris = {j for j, _, _ in match.values()}
@@ -85,10 +82,7 @@ def rapprocher(fichier: pd.DataFrame, national: pd.DataFrame, seuil: float = 0.8
     return Rapprochement(
         correspondances=correspondances,
         nouveaux=nouveaux.reset_index(drop=True),
-        differences=pd.DataFrame(
-            differences,
-            columns=["ligne", "id_fichier", "id_national", "nom", "champ", "valeur_fichier", "valeur_nationale", "nature"],
-        ),
+        differences=differences,
         absents=absents.reset_index(drop=True),
         doublons=doublons,
     )
@@ -137,39 +131,85 @@ def apparier(a: pd.DataFrame, b: pd.DataFrame, seuil: float = 0.8) -> pd.DataFra
     return pd.DataFrame(rows, columns=["index_a", "index_b", "score", "methode"])
 
 
-def _differences(a: pd.Series, b: pd.Series) -> list[tuple[str, str, str, str]]:
-    """(field, file value, national value, nature) for each field that differs; positions by distance."""
-    out = []
-    for name in field_names():
-        if name in ("id", "latitude", "longitude"):
-            continue
-        va, vb = str(a.get(name, "") or "").strip(), str(b.get(name, "") or "").strip()
-        same = set(split_list(va)) == set(split_list(vb)) if name in LIST_FIELDS else va == vb
-        if not same:
-            out.append((name, va, vb, _nature(va, vb)))
-    pa, pb = _point(a), _point(b)
-    if pa != pb:
-        ecart = _distance_m(pa, pb) if pa and pb else math.inf
-        if ecart > ECART_POSITION_M:
-            ta, tb = _point_texte(pa), _point_texte(pb)
-            out.append(("position (latitude, longitude)", ta, tb, _nature(ta, tb)))
-    return out
+def valeurs(lieux: pd.DataFrame, champ: str) -> np.ndarray:
+    """A field's cells as stripped text ("" when empty or absent), as an object array."""
+    if champ not in lieux:
+        return np.full(len(lieux), "", dtype=object)
+    return lieux[champ].fillna("").astype(str).str.strip().to_numpy(dtype=object)
 
 
-def _nature(va: str, vb: str) -> str:
-    return MODIFIE if va and vb else AJOUTE if va else RETIRE
+def ensembles(cellules: np.ndarray, classes: dict[str, str] | None = None) -> np.ndarray:
+    """List cells as their sorted distinct values (or those values' classes), so "a|b" and "b|a" are the
+    same; computed once per distinct cell."""
+    if not len(cellules):
+        return np.array([], dtype=object)
+    inverse, distinctes = pd.factorize(cellules)  # hashing: sorting 12,000 strings costs more
+    classes = classes or {}
+    canon = np.array(["|".join(sorted({classes.get(v, v) for v in split_list(x)})) for x in distinctes], dtype=object)
+    return canon[inverse]
 
 
-def _point(row: pd.Series) -> tuple[float, float] | None:
-    lat, lon = pd.to_numeric(row.get("latitude"), errors="coerce"), pd.to_numeric(row.get("longitude"), errors="coerce")
-    return (float(lat), float(lon)) if pd.notna(lat) and pd.notna(lon) else None
+def champ_different(
+    a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray, champ: str, classes: dict[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One field compared over matched places (rows `ia` of `a` against rows `ib` of `b`), column-wise:
+    (values in a, values in b, whether they differ). A list field is compared as a set, or as a set of
+    `classes` when given."""
+    va, vb = valeurs(a, champ)[ia], valeurs(b, champ)[ib]
+    if champ in LIST_FIELDS:
+        return va, vb, ensembles(va, classes) != ensembles(vb, classes)
+    return va, vb, va != vb
 
 
-def _point_texte(p: tuple[float, float] | None) -> str:
-    return f"{p[0]:.6f}, {p[1]:.6f}" if p else ""
+def distances_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distances in metres, element-wise (NaN where a position is missing)."""
+    la1, lo1, la2, lo2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(1.0, h)))
 
 
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
+def coordonnees(lieux: pd.DataFrame, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes (floats, NaN when missing) of the rows `index`."""
+    lat = pd.to_numeric(lieux["latitude"], errors="coerce").to_numpy(dtype=float)[index]
+    lon = pd.to_numeric(lieux["longitude"], errors="coerce").to_numpy(dtype=float)[index]
+    return lat, lon
+
+
+_COLONNES_DIFFERENCES = ["ligne", "id_fichier", "id_national", "nom", "champ", "valeur_fichier", "valeur_nationale", "nature"]
+
+
+def _differences(f: pd.DataFrame, n: pd.DataFrame, ia: np.ndarray, ib: np.ndarray, lignes: np.ndarray) -> pd.DataFrame:
+    """One row per differing field of each match, a match's fields together in the schema's order, its
+    position (farther than ECART_POSITION_M, or present on one side only) last."""
+    parts = []
+    champs = [c for c in field_names() if c not in ("id", "latitude", "longitude")]
+    for rang, champ in enumerate(champs):
+        va, vb, differe = champ_different(f, n, ia, ib, champ)
+        parts.append((rang, np.flatnonzero(differe), champ, va[differe], vb[differe]))
+    lat_f, lon_f = coordonnees(f, ia)
+    lat_n, lon_n = coordonnees(n, ib)
+    present_f, present_n = ~(np.isnan(lat_f) | np.isnan(lon_f)), ~(np.isnan(lat_n) | np.isnan(lon_n))
+    ecart = distances_m(lat_f, lon_f, lat_n, lon_n)
+    bouge = np.where(present_f & present_n, ecart > ECART_POSITION_M, present_f != present_n)
+    parts.append((
+        len(champs), np.flatnonzero(bouge), "position (latitude, longitude)",
+        np.array([_point_texte(la, lo) for la, lo in zip(lat_f[bouge], lon_f[bouge])], dtype=object),
+        np.array([_point_texte(la, lo) for la, lo in zip(lat_n[bouge], lon_n[bouge])], dtype=object),
+    ))
+    table = pd.concat(
+        [pd.DataFrame({"_match": k, "_rang": rang, "champ": champ, "valeur_fichier": va, "valeur_nationale": vb})
+         for rang, k, champ, va, vb in parts],
+        ignore_index=True,
+    ).sort_values(["_match", "_rang"], kind="stable")
+    k = table["_match"].to_numpy(dtype=int)
+    va, vb = table["valeur_fichier"].to_numpy(dtype=object), table["valeur_nationale"].to_numpy(dtype=object)
+    table["ligne"] = lignes[ia[k]]
+    table["id_fichier"] = f["id"].to_numpy()[ia[k]]
+    table["id_national"] = n["id"].to_numpy()[ib[k]]
+    table["nom"] = f["nom"].to_numpy()[ia[k]]
+    table["nature"] = np.where((va != "") & (vb != ""), MODIFIE, np.where(va != "", AJOUTE, RETIRE))
+    return table[_COLONNES_DIFFERENCES].reset_index(drop=True)
+
+
+def _point_texte(lat: float, lon: float) -> str:
+    return "" if np.isnan(lat) or np.isnan(lon) else f"{lat:.6f}, {lon:.6f}"
