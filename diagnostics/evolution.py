@@ -32,7 +32,7 @@ from .places import dans_territoire
 from .sources.base import Lieux
 from .standard.fields import CODE_COMMUNE, POSITION_APPROX, split_list, typologie_labels
 from .standard import v0
-from .standard.rapprochement import apparier, champ_different, coordonnees, distances_m
+from .standard.rapprochement import apparier, champ_different, coordonnees, distances_m, texte_position
 
 DEPLACEMENT_M = 200.0  # a matched place whose precise position moved farther than this has moved
 SANS_DISPOSITIF = "Aucun dispositif déclaré"
@@ -118,8 +118,8 @@ class Evolution:
             self.fermes.assign(type=FERME),
             self.deplaces.assign(
                 type=DEPLACE, famille="position", champ="position (latitude, longitude)",
-                avant=[_point(la, lo) for la, lo in zip(self.deplaces["latitude_avant"], self.deplaces["longitude_avant"])],
-                apres=[_point(la, lo) for la, lo in zip(self.deplaces["latitude"], self.deplaces["longitude"])],
+                avant=[texte_position(la, lo) for la, lo in zip(self.deplaces["latitude_avant"], self.deplaces["longitude_avant"])],
+                apres=[texte_position(la, lo) for la, lo in zip(self.deplaces["latitude"], self.deplaces["longitude"])],
             ),
             self.modifications.assign(type=MODIFIE),
         ]
@@ -352,7 +352,3 @@ def _par(ouverts, fermes, deplaces, modifications, colonne: str, nom: str) -> pd
 def _communes(zones: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(zones, columns=["code", "nom", "population", "distance_km"])
     return table.sort_values(["population", "code"], ascending=[False, True], ignore_index=True)
-
-
-def _point(lat, lon) -> str:
-    return "" if pd.isna(lat) or pd.isna(lon) else f"{lat:.6f}, {lon:.6f}"

@@ -193,8 +193,8 @@ def _differences(f: pd.DataFrame, n: pd.DataFrame, ia: np.ndarray, ib: np.ndarra
     bouge = np.where(present_f & present_n, ecart > ECART_POSITION_M, present_f != present_n)
     parts.append((
         len(champs), np.flatnonzero(bouge), "position (latitude, longitude)",
-        np.array([_point_texte(la, lo) for la, lo in zip(lat_f[bouge], lon_f[bouge])], dtype=object),
-        np.array([_point_texte(la, lo) for la, lo in zip(lat_n[bouge], lon_n[bouge])], dtype=object),
+        np.array([texte_position(la, lo) for la, lo in zip(lat_f[bouge], lon_f[bouge])], dtype=object),
+        np.array([texte_position(la, lo) for la, lo in zip(lat_n[bouge], lon_n[bouge])], dtype=object),
     ))
     table = pd.concat(
         [pd.DataFrame({"_match": k, "_rang": rang, "champ": champ, "valeur_fichier": va, "valeur_nationale": vb})
@@ -211,5 +211,6 @@ def _differences(f: pd.DataFrame, n: pd.DataFrame, ia: np.ndarray, ib: np.ndarra
     return table[_COLONNES_DIFFERENCES].reset_index(drop=True)
 
 
-def _point_texte(lat: float, lon: float) -> str:
+def texte_position(lat: float, lon: float) -> str:
+    """A position as it is shown in a table of changes ("48.390000, -4.490000"; "" when missing)."""
     return "" if np.isnan(lat) or np.isnan(lon) else f"{lat:.6f}, {lon:.6f}"
