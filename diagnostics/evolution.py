@@ -196,8 +196,8 @@ def comparer(territoire, avant: Lieux, apres: Lieux, *, rayon_km: float = 10.0, 
             "ce n'est pas compté comme un changement de l'offre."
         )
 
-    diag_a = _figures(t, avant, date_a, rayon_km)
-    diag_b = _figures(t, apres, date_b, rayon_km)
+    diag_a = _figures(t, avant, a, date_a, rayon_km)
+    diag_b = _figures(t, apres, b, date_b, rayon_km)
     blanches_a = {z["code"]: z for z in diag_a.pop("_zones_blanches")}
     blanches_b = {z["code"]: z for z in diag_b.pop("_zones_blanches")}
     devenues = _communes([blanches_b[c] for c in blanches_b.keys() - blanches_a.keys()])
@@ -230,11 +230,11 @@ def _jour(valeur: str) -> str:
     return str(valeur or "")[:10]
 
 
-def _figures(t, lieux: Lieux, jour: str, rayon_km: float) -> dict:
-    """Headline figures of one picture, its white zones (`_zones_blanches`) and warnings (`_avertissements`)."""
+def _figures(t, lieux: Lieux, dedans: pd.DataFrame, jour: str, rayon_km: float) -> dict:
+    """Headline figures of one picture (`dedans`: its places in the territory), its white zones
+    (`_zones_blanches`) and warnings (`_avertissements`)."""
     d = diagnostic(t, lieux.lieux, lieux.source, rayon_km=rayon_km, seuils_km=SEUILS_KM, parties=())
     population = d["population"] or 0
-    dedans = _dans(lieux.lieux, t)
     try:
         reference = date.fromisoformat(jour)
     except ValueError:

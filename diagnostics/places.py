@@ -102,11 +102,12 @@ def charger_lieux(
     if source.startswith("historique:"):
         from .sources.historique import Historique, PhotoIntrouvable
 
+        historique = Historique()
         try:
-            photo = Historique().trouver(source, territoire.id)
+            photo = historique.trouver(source, territoire.id)
         except PhotoIntrouvable as exc:
             raise SourceIndisponible(str(exc)) from exc
-        return charger_photo(photo, territoire, buffer_km)
+        return charger_photo(photo, territoire, buffer_km, historique)
     if source in ("api", "dataspace"):
         try:
             resultat = _charger_en_ligne(territoire, source, api_url=api_url, token=token, buffer_km=buffer_km, progress=progress)

@@ -65,9 +65,12 @@ _BARE_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")  # conseiller numérique permane
 RESEAUX_DISTINCTS = ("france-services", "aidants-connect")
 
 
-# Every combining mark of the Basic Multilingual Plane, as one character class: removing them with a
-# regular expression runs in C, character by character in Python it was a third of the duplicate search.
-_COMBINING = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000) if unicodedata.combining(chr(c))) + "]")
+@lru_cache(maxsize=1)
+def _combining() -> re.Pattern:
+    """Every combining mark of the Basic Multilingual Plane, as one character class: removing them with a
+    regular expression runs in C (character by character in Python it was a third of the duplicate
+    search). Built at first use, not at import: every command imports this module."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000) if unicodedata.combining(chr(c))) + "]")
 
 
 def normaliser_texte(text: str) -> str:
@@ -76,7 +79,7 @@ def normaliser_texte(text: str) -> str:
     if decomposed.isascii():
         ascii_text = decomposed.lower()
     elif max(decomposed) <= "\uffff":
-        ascii_text = _COMBINING.sub("", decomposed).lower()
+        ascii_text = _combining().sub("", decomposed).lower()
     else:  # marks beyond the BMP (very rare): the exact slow way
         ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return " ".join(_NON_ALNUM.sub(" ", ascii_text).split())
