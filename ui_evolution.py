@@ -18,7 +18,7 @@ from diagnostics import photos, territories
 from diagnostics.dates import date_courte
 from diagnostics.evolution import Evolution, comparer
 from diagnostics.sources.base import Lieux, SourceIndisponible, SourceInfo
-from diagnostics.sources.fichier import FichierIllisible
+from diagnostics.sources.fichier import FichierIllisible, charger_fichier
 from diagnostics.sources.historique import Historique
 from diagnostics.views.format import nombre
 
@@ -139,7 +139,7 @@ def _fichier(t: territories.Territoire, cote: str, titre: str) -> PhotoChargee |
     if ("fichier", digest) not in memo:
         try:
             with st.spinner("Lecture du fichier…"):
-                memo[("fichier", digest)] = photos.lire_fichier(contenu, nom)
+                memo[("fichier", digest)] = charger_fichier(contenu, nom)
         except FichierIllisible as exc:
             st.error(f"« {titre} » : {ui.texte_brut(str(exc))}")
             return None

@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from .dates import date_courte
 from .places import charger_lieux, charger_photo, restreindre, snapshot_date
 from .sources.base import Lieux, SourceIndisponible
-from .sources.fichier import charger_fichier
 from .sources.historique import Historique, PhotoIntrouvable
 
 EMBARQUE, API, FICHIER = "embarque", "api", "fichier"
@@ -124,11 +123,6 @@ def charger(ref: str, territoire, *, historique=None, **options) -> Lieux:
 
 def source_du_choix(ref: str, choix: list[Choix]) -> str:
     return next((c.source for c in choix if c.ref == ref), "")
-
-
-def lire_fichier(contenu: bytes, nom_fichier: str) -> Lieux:
-    """An uploaded file read whole (`sources.fichier.FichierIllisible` with a French sentence if not)."""
-    return charger_fichier(contenu, nom_fichier)
 
 
 def fichier_du_territoire(complet: Lieux, territoire, date: str | None = None) -> Lieux:

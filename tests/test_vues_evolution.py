@@ -14,6 +14,7 @@ import pytest
 
 from diagnostics import photos, territories
 from diagnostics.evolution import comparer
+from diagnostics.sources.fichier import charger_fichier
 from diagnostics.sources.historique import Historique
 from diagnostics.views import carte_evolution as ce
 from diagnostics.views import daltonisme
@@ -29,8 +30,8 @@ def territoire():
 @pytest.fixture(scope="module")
 def evolution(territoire):
     avant, apres = pe.fichiers()
-    la = photos.fichier_du_territoire(photos.lire_fichier(avant, "avant.json"), territoire, "2023-05-17")
-    lb = photos.fichier_du_territoire(photos.lire_fichier(apres, "apres.json"), territoire, "2024-09-12")
+    la = photos.fichier_du_territoire(charger_fichier(avant, "avant.json"), territoire, "2023-05-17")
+    lb = photos.fichier_du_territoire(charger_fichier(apres, "apres.json"), territoire, "2024-09-12")
     return comparer(territoire, la, lb)
 
 
