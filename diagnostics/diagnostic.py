@@ -330,7 +330,8 @@ def _poids(poids, lieux) -> tuple[pd.Series | None, str]:
     return poids, "poids fournis par lieu"
 
 
-def _accord(n: int, singulier: str, pluriel: str) -> str:
+def accord(n: int, singulier: str, pluriel: str) -> str:
+    """"1 lieu", "3 lieux" (the house writes "0 lieux")."""
     return f"{n} {singulier if n == 1 else pluriel}"
 
 
@@ -338,22 +339,22 @@ def _avertissements_lieux(compte: dict, figures: dict) -> list[str]:
     out = []
     if n := compte["sans_position"]:
         out.append(
-            f"{_accord(n, 'lieu du territoire n’a', 'lieux du territoire n’ont')} pas de coordonnées exploitables : "
+            f"{accord(n, 'lieu du territoire n’a', 'lieux du territoire n’ont')} pas de coordonnées exploitables : "
             "ils comptent dans la densité mais pas dans les distances ; géolocalisez-les pour des distances complètes."
         )
     if n := compte["position_approximative"]:
         out.append(
-            f"{_accord(n, 'lieu est placé', 'lieux sont placés')} au centre de leur commune faute d'adresse "
+            f"{accord(n, 'lieu est placé', 'lieux sont placés')} au centre de leur commune faute d'adresse "
             "géolocalisée : leurs distances sont approximatives."
         )
     if n := compte["sans_commune"]:
         out.append(
-            f"{_accord(n, 'lieu n’a', 'lieux n’ont')} pas de commune connue et ne comptent dans aucun territoire : "
+            f"{accord(n, 'lieu n’a', 'lieux n’ont')} pas de commune connue et ne comptent dans aucun territoire : "
             "corrigez leur code INSEE ou leur adresse."
         )
     if n := compte["hors_zone"]:
         out.append(
-            f"{_accord(n, 'lieu a', 'lieux ont')} des coordonnées hors de la métropole et des DROM "
+            f"{accord(n, 'lieu a', 'lieux ont')} des coordonnées hors de la métropole et des DROM "
             "(collectivité d'outre-mer ou coordonnées erronées) : ils sont exclus des distances."
         )
     if figures.get("population_zone_sans_lieu"):

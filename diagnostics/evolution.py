@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import perimetres, territories
 from .dates import date_courte
-from .diagnostic import diagnostic, valeurs_json
+from .diagnostic import accord, diagnostic, valeurs_json
 from .indicators import qualite
 from .places import dans_territoire
 from .sources.base import Lieux
@@ -102,11 +102,14 @@ class Evolution:
         """French sentences with the counts, for a page, a report or the terminal."""
         a, b = self.avant, self.apres
         return [
-            f"{a['nb_lieux']} lieux le {date_courte(a['date'])} → {b['nb_lieux']} lieux le {date_courte(b['date'])}",
-            f"{len(self.ouverts)} lieux ouverts, {len(self.fermes)} fermés, {len(self.deplaces)} déplacés "
-            f"(plus de {DEPLACEMENT_M:.0f} m), {self.nb_modifies} modifiés",
-            f"{len(self.communes_devenues_zones_blanches)} communes devenues zones blanches, "
-            f"{len(self.communes_sorties_des_zones_blanches)} sorties des zones blanches (rayon {self.rayon_km:g} km)",
+            f"{accord(a['nb_lieux'], 'lieu', 'lieux')} le {date_courte(a['date'])} → "
+            f"{accord(b['nb_lieux'], 'lieu', 'lieux')} le {date_courte(b['date'])}",
+            f"{accord(len(self.ouverts), 'lieu ouvert', 'lieux ouverts')}, {accord(len(self.fermes), 'fermé', 'fermés')}, "
+            f"{accord(len(self.deplaces), 'déplacé', 'déplacés')} (plus de {DEPLACEMENT_M:.0f} m), "
+            f"{accord(self.nb_modifies, 'modifié', 'modifiés')}",
+            f"{accord(len(self.communes_devenues_zones_blanches), 'commune devenue zone blanche', 'communes devenues zones blanches')}, "
+            f"{accord(len(self.communes_sorties_des_zones_blanches), 'sortie', 'sorties')} des zones blanches "
+            f"(rayon {self.rayon_km:g} km)",
         ]
 
     def tableau_changements(self) -> pd.DataFrame:

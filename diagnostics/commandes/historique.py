@@ -41,7 +41,8 @@ def executer(args: argparse.Namespace) -> int:
         print("\t".join([photo.ref, photo.date, photo.source, str(photo.lignes), photo.territoire, photo.libelle]))
     for chemin, raison in historique.illisibles(territoire.id):
         print(f"Photo écartée : {chemin.name} ({raison})", file=sys.stderr)
-    print(f"{territoire.libelle} : {len(photos)} photos dans {historique.directory}", file=sys.stderr)
+    nombre = f"{len(photos)} photo" + ("" if len(photos) == 1 else "s")
+    print(f"{territoire.libelle} : {nombre} dans {historique.directory}", file=sys.stderr)
     return 0
 
 
